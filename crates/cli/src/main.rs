@@ -9,7 +9,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "dtsen", version, about = "DTSEN: Indonesia's single socio-economic registry, open source")]
+#[command(
+    name = "dtsen",
+    version,
+    about = "DTSEN: Indonesia's single socio-economic registry, open source"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -77,7 +81,11 @@ fn main() -> Result<()> {
         Command::Generate(args) => generate(args),
         Command::Demo { dir } => demo(dir),
         Command::Region { query, json } => region(&query, json),
-        Command::Nik { nik: text, on, json } => nik(&text, on.as_deref(), json),
+        Command::Nik {
+            nik: text,
+            on,
+            json,
+        } => nik(&text, on.as_deref(), json),
     }
 }
 
@@ -96,10 +104,18 @@ fn resolve_region(text: &str) -> Result<Option<RegionCode>> {
     let found = regions.find_by_name(text);
     match found.as_slice() {
         [one] => Ok(Some(one.code)),
-        [] => bail!("no region is named '{text}'; give a code such as 35.71 or try `dtsen region <name>`"),
+        [] => bail!(
+            "no region is named '{text}'; give a code such as 35.71 or try `dtsen region <name>`"
+        ),
         many => {
-            let list: Vec<String> = many.iter().map(|r| format!("{} {}", r.code, r.name)).collect();
-            bail!("'{text}' names several regions: {}; give the code", list.join(", "))
+            let list: Vec<String> = many
+                .iter()
+                .map(|r| format!("{} {}", r.code, r.name))
+                .collect();
+            bail!(
+                "'{text}' names several regions: {}; give the code",
+                list.join(", ")
+            )
         }
     }
 }
@@ -109,30 +125,49 @@ fn parse_date(text: &str, what: &str) -> Result<Date> {
 }
 
 fn generate(args: GenerateArgs) -> Result<()> {
-    let mut cfg = Config { seed: args.seed, persons: args.persons, ..Config::default() };
+    let mut cfg = Config {
+        seed: args.seed,
+        persons: args.persons,
+        ..Config::default()
+    };
     cfg.as_of = parse_date(&args.as_of, "--as-of")?;
     for r in &args.rates {
-        let (name, value) = r.split_once('=').with_context(|| format!("--rate '{r}' is not NAME=VALUE"))?;
+        let (name, value) = r
+            .split_once('=')
+            .with_context(|| format!("--rate '{r}' is not NAME=VALUE"))?;
         if name == "list" {
             println!("{}", dtsen_synth::Rates::NAMES.join("\n"));
             return Ok(());
         }
-        let value: f64 = value.parse().with_context(|| format!("--rate {name}: '{value}' is not a number"))?;
+        let value: f64 = value
+            .parse()
+            .with_context(|| format!("--rate {name}: '{value}' is not a number"))?;
         cfg.rates.set(name, value).map_err(anyhow::Error::msg)?;
     }
     let region = resolve_region(&args.region)?;
     let label = region
-        .and_then(|r| RegionTable::official().get(r).map(|x| format!("{} {}", r, x.name)))
+        .and_then(|r| {
+            RegionTable::official()
+                .get(r)
+                .map(|x| format!("{} {}", r, x.name))
+        })
         .unwrap_or_else(|| "Indonesia".to_owned());
     let tty = std::io::stderr().is_terminal();
     if tty {
-        eprintln!("Generating {label} (seed {}) into {}", cfg.seed, args.out.display());
+        eprintln!(
+            "Generating {label} (seed {}) into {}",
+            cfg.seed,
+            args.out.display()
+        );
     }
     let report = dtsen_synth::generate(&cfg, region, &args.out, |p: &Progress| {
         if tty {
             let rate = p.persons as f64 / p.elapsed.as_secs_f64().max(1e-9);
             let eta = (p.planned.saturating_sub(p.persons)) as f64 / rate.max(1.0);
-            eprint!("\r{:>12} / {} persons  {:>9.0} persons/s  ETA {:>5.0} s ", p.persons, p.planned, rate, eta);
+            eprint!(
+                "\r{:>12} / {} persons  {:>9.0} persons/s  ETA {:>5.0} s ",
+                p.persons, p.planned, rate, eta
+            );
         }
     })
     .with_context(|| format!("generating {label}"))?;
@@ -141,8 +176,11 @@ fn generate(args: GenerateArgs) -> Result<()> {
     }
     let secs = report.elapsed.as_secs_f64();
     if args.json {
-        let rows: serde_json::Map<String, serde_json::Value> =
-            report.rows.iter().map(|(k, v)| (k.clone(), (*v).into())).collect();
+        let rows: serde_json::Map<String, serde_json::Value> = report
+            .rows
+            .iter()
+            .map(|(k, v)| (k.clone(), (*v).into()))
+            .collect();
         let v = serde_json::json!({
             "region": region.map(|r| r.to_string()), "seed": cfg.seed, "out": args.out,
             "persons": report.persons, "families": report.families, "villages": report.villages,
@@ -151,7 +189,10 @@ fn generate(args: GenerateArgs) -> Result<()> {
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        println!("{label}: {} persons in {} families, {} villages", report.persons, report.families, report.villages);
+        println!(
+            "{label}: {} persons in {} families, {} villages",
+            report.persons, report.families, report.villages
+        );
         for (file, rows) in &report.rows {
             println!("  {file:<24} {rows:>12} rows");
         }
@@ -168,7 +209,9 @@ fn generate(args: GenerateArgs) -> Result<()> {
 
 fn demo(dir: PathBuf) -> Result<()> {
     println!("DTSEN demo: Kota Kediri (35.71), seed 7.");
-    println!("Today the demo generates the regency's sources with ground truth; consolidation, ranking");
+    println!(
+        "Today the demo generates the regency's sources with ground truth; consolidation, ranking"
+    );
     println!("and the web platform join it as their issues land (see README).\n");
     generate(GenerateArgs {
         region: "35.71".into(),
@@ -198,7 +241,13 @@ fn region(query: &str, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         for r in found {
-            println!("{:<14} {:<9?} {:<10?} {}", r.code.to_string(), r.code.level(), r.code.kind(), r.name);
+            println!(
+                "{:<14} {:<9?} {:<10?} {}",
+                r.code.to_string(),
+                r.code.level(),
+                r.code.kind(),
+                r.name
+            );
         }
     }
     Ok(())
@@ -210,8 +259,11 @@ fn nik(text: &str, on: Option<&str>, json: bool) -> Result<()> {
         None => today(),
     };
     let regions = RegionTable::official();
-    let n = Nik::parse(text, regions, reference).with_context(|| format!("'{text}' is not a valid NIK"))?;
-    let district = n.district().and_then(|d| regions.get(d).map(|r| format!("{} {}", d, r.name)));
+    let n = Nik::parse(text, regions, reference)
+        .with_context(|| format!("'{text}' is not a valid NIK"))?;
+    let district = n
+        .district()
+        .and_then(|d| regions.get(d).map(|r| format!("{} {}", d, r.name)));
     let birth = n.birth_date_on(reference).map(|d| d.to_string());
     if json {
         let v = serde_json::json!({"nik": n.to_string(), "masked": n.masked(), "sex": format!("{:?}", n.sex()),
@@ -221,7 +273,10 @@ fn nik(text: &str, on: Option<&str>, json: bool) -> Result<()> {
         println!("NIK {} ({})", n, n.masked());
         println!("  sex          {:?}", n.sex());
         println!("  birth date   {}", birth.unwrap_or_default());
-        println!("  registered   {}", district.unwrap_or_else(|| "a district no longer in the current table".into()));
+        println!(
+            "  registered   {}",
+            district.unwrap_or_else(|| "a district no longer in the current table".into())
+        );
         println!("  serial       {:04}", n.serial());
     }
     Ok(())

@@ -66,7 +66,10 @@ impl CodeList {
 
 /// Upper case, letters and digits only: `Semen/bata merah` → `SEMENBATAMERAH`.
 pub fn label_key(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect()
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// All code lists, by name.
@@ -93,16 +96,28 @@ impl CodeBook {
             let line = i + 2;
             let rec = rec.map_err(|e| format!("codes.csv line {line}: {e}"))?;
             let field = |k: usize| rec.get(k).unwrap_or_default().trim().to_owned();
-            let code: u16 = field(1)
-                .parse()
-                .map_err(|_| format!("codes.csv line {line}: code '{}' is not a number", field(1)))?;
+            let code: u16 = field(1).parse().map_err(|_| {
+                format!("codes.csv line {line}: code '{}' is not a number", field(1))
+            })?;
             let list = lists.entry(field(0)).or_default();
             if list.contains(code) {
-                return Err(format!("codes.csv line {line}: code {code} repeated in {}", field(0)));
+                return Err(format!(
+                    "codes.csv line {line}: code {code} repeated in {}",
+                    field(0)
+                ));
             }
-            let entry = CodeEntry { code, label_id: field(2), label_en: field(3), source: field(4) };
-            list.by_label.entry(label_key(&entry.label_id)).or_insert(code);
-            list.by_label.entry(label_key(&entry.label_en)).or_insert(code);
+            let entry = CodeEntry {
+                code,
+                label_id: field(2),
+                label_en: field(3),
+                source: field(4),
+            };
+            list.by_label
+                .entry(label_key(&entry.label_id))
+                .or_insert(code);
+            list.by_label
+                .entry(label_key(&entry.label_en))
+                .or_insert(code);
             list.entries.push(entry);
         }
         for list in lists.values_mut() {
@@ -174,7 +189,9 @@ impl Relationship {
 
     /// From the SHDK code.
     pub fn from_shdk(code: u32) -> Option<Relationship> {
-        Relationship::ALL.get((code as usize).wrapping_sub(1)).copied()
+        Relationship::ALL
+            .get((code as usize).wrapping_sub(1))
+            .copied()
     }
 
     /// The Regsosek 2022 `r409` code (1–8). The mapping loses detail: husband and wife
@@ -264,17 +281,45 @@ mod tests {
     fn the_code_book_parses_and_holds_the_lists_the_sources_use() {
         let book = CodeBook::official();
         for name in [
-            "jenis_kelamin", "status_kawin", "agama", "pendidikan_dukcapil", "pekerjaan_dukcapil",
-            "shdk", "r409", "r301a", "r303", "r304", "r305", "r306a", "r307a", "r307b", "r308",
-            "r309a", "r309b", "r310", "r404", "r412", "r415", "r417", "r418", "r428", "r430",
+            "jenis_kelamin",
+            "status_kawin",
+            "agama",
+            "pendidikan_dukcapil",
+            "pekerjaan_dukcapil",
+            "shdk",
+            "r409",
+            "r301a",
+            "r303",
+            "r304",
+            "r305",
+            "r306a",
+            "r307a",
+            "r307b",
+            "r308",
+            "r309a",
+            "r309b",
+            "r310",
+            "r404",
+            "r412",
+            "r415",
+            "r417",
+            "r418",
+            "r428",
+            "r430",
             "hub_kel_dtks",
         ] {
             assert!(book.list(name).is_some(), "list {name} missing");
         }
         assert_eq!(book.list("shdk").map(|l| l.entries().len()), Some(11));
         assert_eq!(book.list("r409").map(|l| l.entries().len()), Some(8));
-        assert_eq!(book.list("r303").and_then(|l| l.label(8, Lang::Id)), Some("Tanah"));
-        assert_eq!(book.list("r303").and_then(|l| l.label(8, Lang::En)), Some("Earth"));
+        assert_eq!(
+            book.list("r303").and_then(|l| l.label(8, Lang::Id)),
+            Some("Tanah")
+        );
+        assert_eq!(
+            book.list("r303").and_then(|l| l.label(8, Lang::En)),
+            Some("Earth")
+        );
         // Regsosek r308 has no code 5 (brief §4.3).
         assert_eq!(book.list("r308").map(|l| l.contains(5)), Some(false));
     }
@@ -289,7 +334,9 @@ mod tests {
         assert_eq!(floor.code_for_label("emas"), None);
         let hub = book.list("hub_kel_dtks").expect("hub_kel_dtks");
         for r in Relationship::ALL {
-            let code = hub.code_for_label(r.dtks_label()).expect("every DTKS label reads back");
+            let code = hub
+                .code_for_label(r.dtks_label())
+                .expect("every DTKS label reads back");
             let back = Relationship::from_shdk(u32::from(code)).expect("valid shdk");
             assert_eq!(back.dtks_label(), r.dtks_label());
         }

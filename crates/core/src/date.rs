@@ -59,7 +59,11 @@ impl Date {
         if day == 0 || day > days_in_month(year, month) {
             return Err(DateError::Day { year, month, day });
         }
-        Ok(Date { year, month: month as u8, day: day as u8 })
+        Ok(Date {
+            year,
+            month: month as u8,
+            day: day as u8,
+        })
     }
 
     /// Year.
@@ -179,19 +183,30 @@ pub(crate) fn digits(b: &[u8]) -> Option<u32> {
     Some(v)
 }
 
-/// Appends `v` zero-padded to `width` digits (more digits if `v` needs them).
+/// Appends `v` zero-padded to `width` digits (more digits if `v` needs them), without
+/// allocating. Hot in the generator and the exporters, so it works two digits at a time.
 pub fn push_num(out: &mut Vec<u8>, v: impl Into<u64>, width: usize) {
-    let v: u64 = v.into();
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+    let mut x: u64 = v.into();
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    let mut x = v;
-    loop {
+    while x >= 100 {
+        let pair = (x % 100) as usize * 2;
+        x /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if x >= 10 {
+        let pair = x as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (x % 10) as u8;
-        x /= 10;
-        if x == 0 {
-            break;
-        }
+        buf[i] = b'0' + x as u8;
     }
     let len = buf.len() - i;
     for _ in len..width {
@@ -231,6 +246,13 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn numbers_are_written_like_format(v in any::<u64>(), width in 0usize..22) {
+            let mut out = Vec::new();
+            push_num(&mut out, v, width);
+            prop_assert_eq!(String::from_utf8(out).expect("ascii"), format!("{v:0width$}"));
+        }
+
         #[test]
         fn days_round_trip(n in -80_000i64..80_000) {
             let d = Date::from_days(n);

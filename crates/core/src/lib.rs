@@ -12,4 +12,6 @@ pub use codes::{CodeBook, CodeList, Lang, MaritalStatus, Relationship};
 pub use date::Date;
 pub use nik::{is_missing_id, KkError, KkNumber, Nik, NikError, Sex};
 pub use person::{Family, LifeStatus, Person};
-pub use region::{Level, PrefixStatus, Region, RegionCode, RegionCodeError, RegionKind, RegionTable};
+pub use region::{
+    Level, PrefixStatus, Region, RegionCode, RegionCodeError, RegionKind, RegionTable,
+};

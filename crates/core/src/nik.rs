@@ -281,7 +281,7 @@ impl KkNumber {
             PrefixStatus::Current | PrefixStatus::Historical => {}
             _ => return Err(KkError::UnknownRegion(p, r, d)),
         }
-        if kk.0 % 10_000 == 0 {
+        if kk.0.is_multiple_of(10_000) {
             return Err(KkError::ZeroSerial);
         }
         Ok(kk)
@@ -297,7 +297,9 @@ impl KkNumber {
         let date = u64::from(issued.day()) * 10_000
             + u64::from(issued.month()) * 100
             + (issued.year().rem_euclid(100)) as u64;
-        Some(KkNumber(pre * 10_000_000_000 + date * 10_000 + u64::from(serial)))
+        Some(KkNumber(
+            pre * 10_000_000_000 + date * 10_000 + u64::from(serial),
+        ))
     }
 
     /// Province, regency and district of issue.
@@ -345,7 +347,10 @@ mod tests {
         let nik = parse("3571 0145 0387 0002").expect("valid NIK");
         assert_eq!(nik.sex(), Sex::Female);
         assert_eq!(nik.birth_date_on(reference()), Date::new(1987, 3, 5).ok());
-        assert_eq!(nik.district().map(|d| d.to_string()), Some("35.71.01".into()));
+        assert_eq!(
+            nik.district().map(|d| d.to_string()),
+            Some("35.71.01".into())
+        );
         assert_eq!(nik.serial(), 2);
         assert_eq!(nik.masked(), "3571************");
         assert_eq!(parse("3571.0145.0387.0002"), Ok(nik));
@@ -355,12 +360,21 @@ mod tests {
     #[test]
     fn century_is_inferred_against_the_reference_date() {
         let child = parse("3571011505200001").expect("valid");
-        assert_eq!(child.birth_date_on(reference()).map(|d| d.year()), Some(2020));
+        assert_eq!(
+            child.birth_date_on(reference()).map(|d| d.year()),
+            Some(2020)
+        );
         let elder = parse("3571011505400001").expect("valid");
-        assert_eq!(elder.birth_date_on(reference()).map(|d| d.year()), Some(1940));
+        assert_eq!(
+            elder.birth_date_on(reference()).map(|d| d.year()),
+            Some(1940)
+        );
         // Born later this year than the reference date: last century.
         let late = parse("3571011512260001").expect("valid");
-        assert_eq!(late.birth_date_on(reference()).map(|d| d.year()), Some(1926));
+        assert_eq!(
+            late.birth_date_on(reference()).map(|d| d.year()),
+            Some(1926)
+        );
     }
 
     #[test]
@@ -372,14 +386,29 @@ mod tests {
         assert_eq!(parse("357101150520001"), Err(NikError::Length(15)));
         assert_eq!(parse("35710115052000011"), Err(NikError::Length(17)));
         assert_eq!(parse("357101150520000O"), Err(NikError::NonDigit('O')));
-        assert_eq!(parse("1071011505200001"), Err(NikError::UnknownProvince(10)));
-        assert_eq!(parse("3570011505200001"), Err(NikError::UnknownRegency(35, 70)));
-        assert_eq!(parse("3571091505200001"), Err(NikError::UnknownDistrict(35, 71, 9)));
+        assert_eq!(
+            parse("1071011505200001"),
+            Err(NikError::UnknownProvince(10))
+        );
+        assert_eq!(
+            parse("3570011505200001"),
+            Err(NikError::UnknownRegency(35, 70))
+        );
+        assert_eq!(
+            parse("3571091505200001"),
+            Err(NikError::UnknownDistrict(35, 71, 9))
+        );
         assert_eq!(parse("3571013505200001"), Err(NikError::Day(35)));
         assert_eq!(parse("3571010005200001"), Err(NikError::Day(0)));
         assert_eq!(parse("3571011513200001"), Err(NikError::Month(13)));
-        assert_eq!(parse("3571013102200001"), Err(NikError::ImpossibleDate(31, 2, 20)));
-        assert_eq!(parse("3571017102200001"), Err(NikError::ImpossibleDate(31, 2, 20)));
+        assert_eq!(
+            parse("3571013102200001"),
+            Err(NikError::ImpossibleDate(31, 2, 20))
+        );
+        assert_eq!(
+            parse("3571017102200001"),
+            Err(NikError::ImpossibleDate(31, 2, 20))
+        );
         assert_eq!(parse("3571011505200000"), Err(NikError::ZeroSerial));
     }
 
@@ -395,12 +424,18 @@ mod tests {
         let kk = KkNumber::parse("3571012003150007", regions).expect("valid KK");
         assert_eq!(kk.region_parts(), [35, 71, 1]);
         assert_eq!(KkNumber::parse("", regions), Err(KkError::Missing));
-        assert_eq!(KkNumber::parse("35710120031500", regions), Err(KkError::Length(14)));
+        assert_eq!(
+            KkNumber::parse("35710120031500", regions),
+            Err(KkError::Length(14))
+        );
         assert_eq!(
             KkNumber::parse("3571992003150007", regions),
             Err(KkError::UnknownRegion(35, 71, 99))
         );
-        assert_eq!(KkNumber::parse("3571012003150000", regions), Err(KkError::ZeroSerial));
+        assert_eq!(
+            KkNumber::parse("3571012003150000", regions),
+            Err(KkError::ZeroSerial)
+        );
         let built = KkNumber::from_parts(
             RegionCode::parse("35.71.01").expect("valid"),
             Date::new(2015, 3, 20).expect("valid"),

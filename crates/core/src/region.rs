@@ -169,7 +169,12 @@ impl RegionCode {
     }
 
     /// Builds a code from numeric parts; `None` where a part is out of range.
-    pub fn from_numbers(prov: u32, regency: u32, district: u32, village: u32) -> Option<RegionCode> {
+    pub fn from_numbers(
+        prov: u32,
+        regency: u32,
+        district: u32,
+        village: u32,
+    ) -> Option<RegionCode> {
         if !(1..=99).contains(&prov) || regency > 99 || district > 99 || village > 9999 {
             return None;
         }
@@ -225,12 +230,18 @@ impl RegionCode {
             return None;
         }
         let keep = 10u64.pow((10 - level.digits()) as u32);
-        Some(RegionCode { value: self.value / keep * keep, level })
+        Some(RegionCode {
+            value: self.value / keep * keep,
+            level,
+        })
     }
 
     /// The province this code lies in.
     pub fn province(&self) -> RegionCode {
-        RegionCode { value: self.value / 100_000_000 * 100_000_000, level: Level::Province }
+        RegionCode {
+            value: self.value / 100_000_000 * 100_000_000,
+            level: Level::Province,
+        }
     }
 
     /// Whether `other` lies inside (or is) this region.
@@ -369,7 +380,10 @@ impl RegionTable {
                 let name = rec.get(rec.len().saturating_sub(1)).unwrap_or_default();
                 let code = RegionCode::parse(code)
                     .map_err(|e| format!("level {i}, line {}: {e}", line + 2))?;
-                out[i].push(Region { code, name: name.trim().to_owned() });
+                out[i].push(Region {
+                    code,
+                    name: name.trim().to_owned(),
+                });
             }
             out[i].sort_by_key(|r| r.code);
         }
@@ -389,7 +403,11 @@ impl RegionTable {
                 }
             }
         }
-        Ok(RegionTable { levels: out, nik_prefixes: prefixes, by_name })
+        Ok(RegionTable {
+            levels: out,
+            nik_prefixes: prefixes,
+            by_name,
+        })
     }
 
     /// All regions of one level, in code order.
@@ -400,7 +418,9 @@ impl RegionTable {
     /// The region with this code, if it is in the table.
     pub fn get(&self, code: RegionCode) -> Option<&Region> {
         let v = &self.levels[code.level() as usize];
-        v.binary_search_by_key(&code, |r| r.code).ok().map(|i| &v[i])
+        v.binary_search_by_key(&code, |r| r.code)
+            .ok()
+            .map(|i| &v[i])
     }
 
     /// Whether the code is in the table.
@@ -545,10 +565,22 @@ mod tests {
     #[test]
     fn malformed_codes_say_why() {
         assert_eq!(RegionCode::parse(" "), Err(RegionCodeError::Empty));
-        assert!(matches!(RegionCode::parse("35.7A"), Err(RegionCodeError::BadCharacter(_))));
-        assert!(matches!(RegionCode::parse("357101100"), Err(RegionCodeError::Length(_, 9))));
-        assert!(matches!(RegionCode::parse("35.71.1.1001"), Err(RegionCodeError::Part(_, _))));
-        assert!(matches!(RegionCode::parse("3500"), Err(RegionCodeError::ZeroPart(_))));
+        assert!(matches!(
+            RegionCode::parse("35.7A"),
+            Err(RegionCodeError::BadCharacter(_))
+        ));
+        assert!(matches!(
+            RegionCode::parse("357101100"),
+            Err(RegionCodeError::Length(_, 9))
+        ));
+        assert!(matches!(
+            RegionCode::parse("35.71.1.1001"),
+            Err(RegionCodeError::Part(_, _))
+        ));
+        assert!(matches!(
+            RegionCode::parse("3500"),
+            Err(RegionCodeError::ZeroPart(_))
+        ));
         assert!(matches!(
             RegionCode::from_parts("35", "710", "1", "1"),
             Err(RegionCodeError::Part(_, _))
@@ -562,9 +594,15 @@ mod tests {
         assert_eq!(t.level(Level::Regency).len(), 514);
         assert_eq!(t.level(Level::District).len(), 7_285);
         assert_eq!(t.level(Level::Village).len(), 83_762);
-        let kota = t.level(Level::Regency).iter().filter(|r| r.code.kind() == RegionKind::Kota);
+        let kota = t
+            .level(Level::Regency)
+            .iter()
+            .filter(|r| r.code.kind() == RegionKind::Kota);
         assert_eq!(kota.count(), 98);
-        let adat = t.level(Level::Village).iter().filter(|r| r.code.kind() == RegionKind::DesaAdat);
+        let adat = t
+            .level(Level::Village)
+            .iter()
+            .filter(|r| r.code.kind() == RegionKind::DesaAdat);
         assert_eq!(adat.count(), 14);
     }
 
@@ -573,13 +611,20 @@ mod tests {
         let t = RegionTable::official();
         let kediri = code("35.71");
         assert_eq!(t.get(kediri).map(|r| r.name.as_str()), Some("Kota Kediri"));
-        let by_full: Vec<_> = t.find_by_name("KOTA KEDIRI").iter().map(|r| r.code).collect();
+        let by_full: Vec<_> = t
+            .find_by_name("KOTA KEDIRI")
+            .iter()
+            .map(|r| r.code)
+            .collect();
         assert_eq!(by_full, vec![kediri]);
         let by_short: Vec<_> = t.find_by_name("Kediri").iter().map(|r| r.code).collect();
         assert!(by_short.contains(&kediri) && by_short.contains(&code("35.06")));
         assert_eq!(t.within(kediri, Level::District).len(), 3);
         assert_eq!(t.within(kediri, Level::Village).len(), 46);
-        assert!(t.find_by_name("jawa timur").iter().any(|r| r.code == code("35")));
+        assert!(t
+            .find_by_name("jawa timur")
+            .iter()
+            .any(|r| r.code == code("35")));
     }
 
     #[test]
@@ -587,7 +632,10 @@ mod tests {
         let t = RegionTable::official();
         assert_eq!(t.nik_prefix_status(35, 71, 1), PrefixStatus::Current);
         assert_eq!(t.nik_prefix_status(96, 1, 39), PrefixStatus::Historical);
-        assert_eq!(t.nik_prefix_status(35, 71, 9), PrefixStatus::UnknownDistrict);
+        assert_eq!(
+            t.nik_prefix_status(35, 71, 9),
+            PrefixStatus::UnknownDistrict
+        );
         assert_eq!(t.nik_prefix_status(35, 70, 1), PrefixStatus::UnknownRegency);
         assert_eq!(t.nik_prefix_status(10, 1, 1), PrefixStatus::UnknownProvince);
     }

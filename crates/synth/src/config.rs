@@ -6,7 +6,8 @@ use dtsen_core::Date;
 /// record (or per family where it says so) and every applied error is written to the truth.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rates {
-    /// Persons not registered in SIAK (no NIK).
+    /// Not registered in SIAK (no NIK): half this rate for whole families, three times it for
+    /// children under five (eight times for babies), whose births are not yet registered.
     pub unregistered: f64,
     /// Families covered by Regsosek 2022.
     pub regsosek_coverage: f64,
@@ -110,7 +111,12 @@ impl Rates {
             "region_form" => &mut self.region_form,
             "malformed" => &mut self.malformed,
             "siak_name_typo" => &mut self.siak_name_typo,
-            other => return Err(format!("unknown rate '{other}'; known: {}", Rates::NAMES.join(", "))),
+            other => {
+                return Err(format!(
+                    "unknown rate '{other}'; known: {}",
+                    Rates::NAMES.join(", ")
+                ))
+            }
         };
         *slot = value;
         Ok(())
@@ -118,10 +124,28 @@ impl Rates {
 
     /// Every rate name, for help texts.
     pub const NAMES: [&'static str; 22] = [
-        "unregistered", "regsosek_coverage", "nik_typo", "nik_transposition", "nik_missing",
-        "nik_parent", "name_muhammad", "name_siti", "name_spelling", "name_title", "name_bin",
-        "name_abbreviated", "name_typo", "dob_swap", "dob_year", "dob_unknown", "family_split",
-        "family_moved", "dtks_duplicate", "region_form", "malformed", "siak_name_typo",
+        "unregistered",
+        "regsosek_coverage",
+        "nik_typo",
+        "nik_transposition",
+        "nik_missing",
+        "nik_parent",
+        "name_muhammad",
+        "name_siti",
+        "name_spelling",
+        "name_title",
+        "name_bin",
+        "name_abbreviated",
+        "name_typo",
+        "dob_swap",
+        "dob_year",
+        "dob_unknown",
+        "family_split",
+        "family_moved",
+        "dtks_duplicate",
+        "region_form",
+        "malformed",
+        "siak_name_typo",
     ];
 
     /// Every rate set to zero except coverage: clean sources, for tests that need them.

@@ -87,9 +87,20 @@ pub fn generate(
         return Err(SynthError::Empty);
     }
     let families_est = planned as f64 / 3.1;
-    let susenas_p = cfg.susenas_rate.max(cfg.susenas_min as f64 / families_est).min(1.0);
-    let ctx = Context { cfg, regions, cutoffs: world::cutoffs(regions), susenas_p };
-    std::fs::create_dir_all(out).map_err(|e| SynthError::Io { path: out.to_owned(), source: e })?;
+    let susenas_p = cfg
+        .susenas_rate
+        .max(cfg.susenas_min as f64 / families_est)
+        .min(1.0);
+    let ctx = Context {
+        cfg,
+        regions,
+        cutoffs: world::cutoffs(regions),
+        susenas_p,
+    };
+    std::fs::create_dir_all(out).map_err(|e| SynthError::Io {
+        path: out.to_owned(),
+        source: e,
+    })?;
 
     let (tx, rx) = mpsc::sync_channel::<Vec<Chunk>>(1);
     let out_dir = out.to_owned();
@@ -106,8 +117,10 @@ pub fn generate(
             end += 1;
         }
         let window = &plan[start..end];
-        let mut families: Vec<Vec<world::Family>> =
-            window.par_iter().map(|&(v, n)| world::village(&ctx, v, n)).collect();
+        let mut families: Vec<Vec<world::Family>> = window
+            .par_iter()
+            .map(|&(v, n)| world::village(&ctx, v, n))
+            .collect();
         for ((v, _), fams) in window.iter().zip(families.iter_mut()) {
             let district = v.ancestor(Level::District).unwrap_or(*v);
             if serials.as_ref().map(Serials::district) != Some(district) {
@@ -131,7 +144,11 @@ pub fn generate(
         if tx.send(chunks).is_err() {
             break; // The writer stopped on an error; join below reports it.
         }
-        progress(&Progress { persons: report.persons, planned, elapsed: started.elapsed() });
+        progress(&Progress {
+            persons: report.persons,
+            planned,
+            elapsed: started.elapsed(),
+        });
         start = end;
     }
     drop(tx);
@@ -146,10 +163,16 @@ pub fn generate(
 }
 
 /// Writes the chunks as they come, in order; returns rows per file and bytes written.
-fn write_all(out: &Path, rx: mpsc::Receiver<Vec<Chunk>>) -> Result<(Vec<(String, u64)>, u64), SynthError> {
+fn write_all(
+    out: &Path,
+    rx: mpsc::Receiver<Vec<Chunk>>,
+) -> Result<(Vec<(String, u64)>, u64), SynthError> {
     let open = |name: &str| -> Result<(PathBuf, BufWriter<File>), SynthError> {
         let path = out.join(name);
-        let f = File::create(&path).map_err(|e| SynthError::Io { path: path.clone(), source: e })?;
+        let f = File::create(&path).map_err(|e| SynthError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
         Ok((path, BufWriter::with_capacity(1 << 20, f)))
     };
     let mut files = Vec::with_capacity(Source::ALL.len());
@@ -160,7 +183,10 @@ fn write_all(out: &Path, rx: mpsc::Receiver<Vec<Chunk>>) -> Result<(Vec<(String,
             header = sources::to_windows_1252(&header);
         }
         header.push(b'\n');
-        w.write_all(&header).map_err(|e| SynthError::Io { path: path.clone(), source: e })?;
+        w.write_all(&header).map_err(|e| SynthError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
         files.push((path, w));
     }
     let (truth_path, mut truth) = open(TRUTH_RECORDS)?;
@@ -221,8 +247,16 @@ fn write_all(out: &Path, rx: mpsc::Receiver<Vec<Chunk>>) -> Result<(Vec<(String,
         w.flush().map_err(io(path))?;
     }
     truth.flush().map_err(io(&truth_path))?;
-    let mut named: Vec<(String, u64)> = Source::ALL.iter().map(|s| s.file().to_owned()).zip(rows.iter().copied()).collect();
-    let truth_rows = named.iter().filter(|(n, _)| !n.starts_with("truth_")).map(|r| r.1).sum();
+    let mut named: Vec<(String, u64)> = Source::ALL
+        .iter()
+        .map(|s| s.file().to_owned())
+        .zip(rows.iter().copied())
+        .collect();
+    let truth_rows = named
+        .iter()
+        .filter(|(n, _)| !n.starts_with("truth_"))
+        .map(|r| r.1)
+        .sum();
     named.push((TRUTH_RECORDS.to_owned(), truth_rows));
     Ok((named, bytes))
 }

@@ -99,8 +99,11 @@ pool!(islamic_f, "SITI NUR FATIMAH AISYAH KHADIJAH MARYAM ZAINAB HALIMAH AMINAH 
  HUSNA JAMILAH KHOIRIYAH LAILATUL MUNAWAROH MUSLIMAH NAFISAH QOMARIYAH RABIAH RAHMAWATI ROHMAH SAIDAH \
  SHOLIHAH SOFIAH UMMU WARDAH ZAHROTUL ZUHRIYAH AFIFAH ALFIYAH ANISAH AZIZAH BAROKAH FAIZAH HIDAYAH \
  IZZATI KHUSNUL LATIFAH MAGHFIROH MARDIYAH MUTMAINAH NADHIFA NAJWA RAHMA");
-pool!(islamic_f_second, "AMINAH AISYAH FATIMAH ZAHRA HASANAH HALIMAH KHOLIFAH AZIZAH SALAMAH JANNAH HIDAYAH \
- ROHMAH LAILY MUNAWAROH NURJANAH KHOTIMAH MAIMUNAH SHOLEHAH MUSLIHAH UMAMAH");
+pool!(
+    islamic_f_second,
+    "AMINAH AISYAH FATIMAH ZAHRA HASANAH HALIMAH KHOLIFAH AZIZAH SALAMAH JANNAH HIDAYAH \
+ ROHMAH LAILY MUNAWAROH NURJANAH KHOTIMAH MAIMUNAH SHOLEHAH MUSLIHAH UMAMAH"
+);
 pool!(sunda_m, "ASEP UJANG DADANG CECEP ENDANG DEDE DEDEN DENI DIDIN EDI EMAN ENCEP ENJANG HENDRA IWAN JAJANG \
  JAJAT KOKO MAMAN NANANG OMAN OJAK RUDI SAEPUL SUHERMAN SUHENDAR SUPRIATNA TATANG UDIN UJANG UUS WAWAN YAYAN \
  YUYUN ADE AGUS AHMAD ATENG CUCU DADAN DARMAN DINDIN EUTIK GUNGUN HERMAN IJANG KUSNADI MAMAT NENDI OCID \
@@ -111,8 +114,11 @@ pool!(sunda_f, "NENG IIS EUIS TETI YAYAH ENOK NENAH ENIH ICIH IKAH IMAS ITOH KOK
 pool!(batak_given_m, "BONAR HOTMAN PARLINDUNGAN MARULAM TUMPAL JONGGI SAHAT BINSAR HOTLAN MANGASI \
  PANGIHUTAN RAJA TOGAR POLTAK LAMHOT DAULAT BERNARD DAVID JOSUA SAMUEL DANIEL ROBERT RICKY HENDRIK MARTIN \
  ANDREAS IMANUEL FERDINAN JONATHAN RUDOLF");
-pool!(batak_given_f, "ROSMAWATI ROSTIANA MAWAR HOTMAIDA LAMRIA TIOMINAR RUGUN NURHAIDA ROMAULI DUMARIA \
- SARMAULI PINTA MERI RUTH ESTER LIDIA MARIA DEBORA YOHANA KRISTINA SUSI RIA NOVA MARTA");
+pool!(
+    batak_given_f,
+    "ROSMAWATI ROSTIANA MAWAR HOTMAIDA LAMRIA TIOMINAR RUGUN NURHAIDA ROMAULI DUMARIA \
+ SARMAULI PINTA MERI RUTH ESTER LIDIA MARIA DEBORA YOHANA KRISTINA SUSI RIA NOVA MARTA"
+);
 pool!(batak_marga, "SIMANJUNTAK NAINGGOLAN SIREGAR NASUTION HUTAPEA SIANTURI SIHOMBING SITUMORANG PANJAITAN \
  SITOMPUL HUTAGALUNG SIMATUPANG PARDEDE SINAGA SARAGIH PURBA DAMANIK GINTING SEMBIRING TARIGAN SITEPU PERANGIN-ANGIN \
  LUBIS HARAHAP RITONGA DALIMUNTHE MANURUNG SILALAHI TAMPUBOLON NAPITUPULU SIAHAAN SIAGIAN MARPAUNG HUTABARAT \
@@ -122,23 +128,47 @@ pool!(minang_m, "AFRIZAL YUSRIZAL NOVRIZAL ZULKIFLI DEDI RAHMAT ERWIN YULIZAR AS
  HARDIANSYAH MUSLIM RIDWAN SUHAIMI YOSRIZAL ARMAN DARMANSYAH EDWAR FADLI GUSRIZAL");
 pool!(minang_f, "YULIA DESRI ELVI FITRIA HASNIATI ISMAWATI LENI MASNI NURLELA RAHMI SUSI YENI YUSNIMAR \
  ZURAIDA ASMAWATI DEWI ERNAWATI GUSNIATI HELMAWATI JUSNIDAR LISNAWATI MARNI NOVIA RATNA SRI WIRDA YASNI");
-pool!(bugis_m, "ARIFUDDIN SYAMSUDDIN BAHARUDDIN HASANUDDIN JAMALUDDIN KAMARUDDIN NURDIN SYAHRIR \
+pool!(
+    bugis_m,
+    "ARIFUDDIN SYAMSUDDIN BAHARUDDIN HASANUDDIN JAMALUDDIN KAMARUDDIN NURDIN SYAHRIR \
  SUPARDI MUSTARI BASRI HAMZAH JUMADI LATIF MAKMUR RAHMAN SALEH TAHIR YUSUF AMIR ASRI DARWIS FIRMAN \
- HASAN IDRIS KADIR LUKMAN MUHAMMAD NASRULLAH RUSLAN SUARDI SUDIRMAN SYAFRUDDIN");
-pool!(bugis_f, "HASNAWATI NURHAYATI SITTI HASNAH MASNIAH NURAENI HARTATI MARWAH RAHMAWATI SALMAWATI \
- SUHARTINI SYAMSIAH ASNI DARMAWATI HASMIAH JUMRIAH KASMAWATI MURNI NURLINA RAHMATIA SUARNI WAHIDA");
+ HASAN IDRIS KADIR LUKMAN MUHAMMAD NASRULLAH RUSLAN SUARDI SUDIRMAN SYAFRUDDIN"
+);
+pool!(
+    bugis_f,
+    "HASNAWATI NURHAYATI SITTI HASNAH MASNIAH NURAENI HARTATI MARWAH RAHMAWATI SALMAWATI \
+ SUHARTINI SYAMSIAH ASNI DARMAWATI HASMIAH JUMRIAH KASMAWATI MURNI NURLINA RAHMATIA SUARNI WAHIDA"
+);
 pool!(bali_given_m, "SUDARSANA ARTAWAN SUARDANA ADNYANA WIRAWAN SUTARJANA MERTAYASA WIDIANA ASTAWA DARMAWAN \
  SUDIARTA SUTAMA PUTRAWAN ARSANA SUKERTA SUARJANA MARDIKA SWASTIKA ANTARA WIRATAMA KARIASA SUWITRA DANA");
-pool!(bali_given_f, "AYU LESTARI SUCIATI ARINI SUDARMI SRIASIH PUSPAYANTI WIDIANTARI SUARTINI ARTINI \
- KARTINI MERTI SUASTINI PARWATI SUKERTI WIDIASIH ASTUTI RATNA DEWI SRIMAWATI");
-pool!(bali_order_m, "WAYAN PUTU GEDE MADE KADEK NENGAH NYOMAN KOMANG KETUT");
-pool!(bali_order_f, "WAYAN PUTU LUH MADE KADEK NENGAH NYOMAN KOMANG KETUT");
-pool!(chinese_m, "HENDRA BUDI WILLIAM KEVIN SUSANTO HARTONO JOHAN FELIX HENRY ALBERT STEVEN ANTONIUS \
- GUNAWAN LIONG HARYANTO SUGIANTO TEDDY JIMMY ROBERT VINCENT ANDREAS DARMAWAN EDWIN FRANKY IVAN");
-pool!(chinese_f, "LINDA SUSI MELIANA YENNY LIANA MEILANI SHERLY VERONIKA LIDYA MONICA CYNTHIA WENNY \
- NATALIA FELICIA JESSICA MARIANI SUSANTI LILIS MEILY CHRISTINE");
-pool!(chinese_surname, "TANOTO SANTOSO WIJAYA GUNAWAN HALIM TANJAYA SETIADI KUSUMA LIM TAN LIE HALIMAN \
- SALIM SUTANTO HARTANTO WIDJAJA TANUWIJAYA SETIAWAN HADINATA SUGIHARTO");
+pool!(
+    bali_given_f,
+    "AYU LESTARI SUCIATI ARINI SUDARMI SRIASIH PUSPAYANTI WIDIANTARI SUARTINI ARTINI \
+ KARTINI MERTI SUASTINI PARWATI SUKERTI WIDIASIH ASTUTI RATNA DEWI SRIMAWATI"
+);
+pool!(
+    bali_order_m,
+    "WAYAN PUTU GEDE MADE KADEK NENGAH NYOMAN KOMANG KETUT"
+);
+pool!(
+    bali_order_f,
+    "WAYAN PUTU LUH MADE KADEK NENGAH NYOMAN KOMANG KETUT"
+);
+pool!(
+    chinese_m,
+    "HENDRA BUDI WILLIAM KEVIN SUSANTO HARTONO JOHAN FELIX HENRY ALBERT STEVEN ANTONIUS \
+ GUNAWAN LIONG HARYANTO SUGIANTO TEDDY JIMMY ROBERT VINCENT ANDREAS DARMAWAN EDWIN FRANKY IVAN"
+);
+pool!(
+    chinese_f,
+    "LINDA SUSI MELIANA YENNY LIANA MEILANI SHERLY VERONIKA LIDYA MONICA CYNTHIA WENNY \
+ NATALIA FELICIA JESSICA MARIANI SUSANTI LILIS MEILY CHRISTINE"
+);
+pool!(
+    chinese_surname,
+    "TANOTO SANTOSO WIJAYA GUNAWAN HALIM TANJAYA SETIADI KUSUMA LIM TAN LIE HALIMAN \
+ SALIM SUTANTO HARTANTO WIDJAJA TANUWIJAYA SETIAWAN HADINATA SUGIHARTO"
+);
 pool!(eastern_m, "YOHANES PETRUS YOSEF PAULUS MARKUS LUKAS MATEUS FRANSISKUS ANTONIUS BERNARDUS YAKOBUS \
  SIMON STEFANUS AGUSTINUS DOMINIKUS KORNELIS HENDRIKUS ALOYSIUS THOMAS YULIUS NIKOLAUS ELIAS YONAS ABRAHAM \
  DANIEL SEMUEL MARTHEN OKTOVIANUS YEREMIAS LEONARD");
@@ -149,8 +179,11 @@ pool!(eastern_clan, "NDUN BENU TOLLE LAKE MANAFE NENOBAIS FANGGIDAE TEFA SERAN B
  RUNTUWENE KAUNANG POLII SENDUK RUMAYAR LAIN DA COSTA DE ROSARI PEREIRA FERNANDEZ");
 pool!(malay_m, "SYAFRUDIN ZULKARNAIN AZHAR FAHRUL HERMAN JUNAIDI MAHYUDIN RAMLI ROSLAN SAMSUL TAMRIN YUSRAN \
  ABDUL HASAN IDRUS KAMARUL MAHMUD NORDIN RAHIM SULAIMAN WAHAB ZAINAL ARDIANSYAH FIRDAUS HAIRUL JUMRAN");
-pool!(malay_f, "NORMAH ROSNAH FAUZIAH HAMIDAH JUBAIDAH MASNAH NORHAYATI RAHMAH ROSMALA SALMAH ZUBAIDAH \
- AISAH HASNAH JUWITA MARLINA NURLAILA RAHIMAH ROSIDAH SUHAILA YUSNITA");
+pool!(
+    malay_f,
+    "NORMAH ROSNAH FAUZIAH HAMIDAH JUBAIDAH MASNAH NORHAYATI RAHMAH ROSMALA SALMAH ZUBAIDAH \
+ AISAH HASNAH JUWITA MARLINA NURLAILA RAHIMAH ROSIDAH SUHAILA YUSNITA"
+);
 pool!(places_java, "SURABAYA MALANG KEDIRI BLITAR MADIUN NGANJUK TULUNGAGUNG JOMBANG MOJOKERTO SIDOARJO \
  PASURUAN PROBOLINGGO JEMBER BANYUWANGI LUMAJANG BOJONEGORO TUBAN LAMONGAN GRESIK PONOROGO TRENGGALEK \
  MAGETAN NGAWI PACITAN SEMARANG SOLO YOGYAKARTA KLATEN");
@@ -282,7 +315,11 @@ fn islamic(rng: &mut Rng, f: bool, s: &mut String) {
         s.push_str(first);
         if rng.chance(0.55) {
             s.push(' ');
-            let pool = if rng.chance(0.5) { islamic_f_second() } else { modern_last_f() };
+            let pool = if rng.chance(0.5) {
+                islamic_f_second()
+            } else {
+                modern_last_f()
+            };
             s.push_str(pw(rng, pool));
         }
     } else {
@@ -290,7 +327,11 @@ fn islamic(rng: &mut Rng, f: bool, s: &mut String) {
         s.push_str(first);
         if first == "ABDUL" || rng.chance(0.5) {
             s.push(' ');
-            let pool = if rng.chance(0.6) { islamic_m_second() } else { modern_last_m() };
+            let pool = if rng.chance(0.6) {
+                islamic_m_second()
+            } else {
+                modern_last_m()
+            };
             s.push_str(pw(rng, pool));
         }
     }
@@ -343,30 +384,48 @@ pub fn to_new_spelling(s: &str) -> String {
 }
 
 /// Variant spellings of MUHAMMAD seen in the sources.
-pub const MUHAMMAD_VARIANTS: [&str; 8] =
-    ["MUHAMAD", "MOHAMAD", "MOHAMMAD", "MOCH.", "MOCH", "M.", "MUH.", "MOH."];
+pub const MUHAMMAD_VARIANTS: [&str; 8] = [
+    "MUHAMAD", "MOHAMAD", "MOHAMMAD", "MOCH.", "MOCH", "M.", "MUH.", "MOH.",
+];
 
 /// Honorifics and degrees that some sources put in the name field.
 pub const TITLES_BEFORE: [&str; 5] = ["H.", "HJ.", "DRS.", "IR.", "DR."];
 /// Degrees written after the name.
-pub const TITLES_AFTER: [&str; 6] = [", S.PD.", ", S.E.", ", S.H.", ", S.KOM.", ", S.AG.", ", A.MD."];
+pub const TITLES_AFTER: [&str; 6] = [
+    ", S.PD.", ", S.E.", ", S.H.", ", S.KOM.", ", S.AG.", ", A.MD.",
+];
 
 /// Applies one spelling variant that a source might write instead of the registered name.
 /// Returns `None` when no variant of that kind applies to this name.
-pub fn variant(rng: &mut Rng, name: &str, kind: NameVariant, female: bool, father: &str) -> Option<String> {
+///
+/// Old spelling is only ever put on the names of people born before 1975, who were
+/// registered when it was still in use; newer spelling can replace it for anyone.
+pub fn variant(
+    rng: &mut Rng,
+    name: &str,
+    kind: NameVariant,
+    female: bool,
+    father: &str,
+    birth_year: i32,
+) -> Option<String> {
     match kind {
         NameVariant::Muhammad => {
             let first = name.split(' ').next()?;
             if !matches!(first, "MUHAMMAD" | "MUHAMAD" | "MOHAMMAD" | "MOHAMAD") {
                 return None;
             }
-            Some(format!("{}{}", rng.pick(&MUHAMMAD_VARIANTS), &name[first.len()..]))
+            Some(format!(
+                "{}{}",
+                rng.pick(&MUHAMMAD_VARIANTS),
+                &name[first.len()..]
+            ))
         }
         NameVariant::Siti => {
             if let Some(rest) = name.strip_prefix("SITI ") {
                 Some(format!("SITTI {rest}"))
             } else {
-                name.strip_prefix("SITTI ").map(|rest| format!("SITI {rest}"))
+                name.strip_prefix("SITTI ")
+                    .map(|rest| format!("SITI {rest}"))
             }
         }
         NameVariant::Spelling => {
@@ -375,18 +434,25 @@ pub fn variant(rng: &mut Rng, name: &str, kind: NameVariant, female: bool, fathe
                 Some(newer)
             } else {
                 let older = to_old_spelling(name);
-                (older != name && rng.chance(0.5)).then_some(older)
+                (birth_year < 1975 && older != name && rng.chance(0.5)).then_some(older)
             }
         }
         NameVariant::Title => Some(if rng.chance(0.6) {
-            let t = if female && rng.chance(0.6) { "HJ." } else { *rng.pick(&TITLES_BEFORE) };
+            let t = if female && rng.chance(0.6) {
+                "HJ."
+            } else {
+                *rng.pick(&TITLES_BEFORE)
+            };
             format!("{t} {name}")
         } else {
             format!("{name}{}", rng.pick(&TITLES_AFTER))
         }),
         NameVariant::BinBinti => {
             let father_first = father.split(' ').next().filter(|w| !w.is_empty())?;
-            Some(format!("{name} {} {father_first}", if female { "BINTI" } else { "BIN" }))
+            Some(format!(
+                "{name} {} {father_first}",
+                if female { "BINTI" } else { "BIN" }
+            ))
         }
         NameVariant::Abbreviated => {
             let parts: Vec<&str> = name.split(' ').collect();
@@ -444,7 +510,9 @@ pub enum NameVariant {
 /// transposition.
 pub fn typo(rng: &mut Rng, name: &str) -> String {
     let mut b: Vec<u8> = name.bytes().collect();
-    let letters: Vec<usize> = (0..b.len()).filter(|&i| b[i].is_ascii_uppercase()).collect();
+    let letters: Vec<usize> = (0..b.len())
+        .filter(|&i| b[i].is_ascii_uppercase())
+        .collect();
     if letters.len() < 3 {
         return name.to_owned();
     }
@@ -489,6 +557,12 @@ fn neighbour_key(c: u8, rng: &mut Rng) -> u8 {
     c
 }
 
+/// A word drawn from a pool.
+fn pw(rng: &mut Rng, pool: &[&'static str]) -> &'static str {
+    let word: &&'static str = rng.pick(pool);
+    word
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -504,18 +578,43 @@ mod tests {
     #[test]
     fn variants_change_the_name_the_way_sources_do() {
         let mut r = Rng::new(1, 1);
-        let m = variant(&mut r, "MUHAMMAD RIZKY PRATAMA", NameVariant::Muhammad, false, "")
-            .expect("applies");
+        let m = variant(
+            &mut r,
+            "MUHAMMAD RIZKY PRATAMA",
+            NameVariant::Muhammad,
+            false,
+            "",
+            1990,
+        )
+        .expect("applies");
         assert!(m.ends_with(" RIZKY PRATAMA") && !m.starts_with("MUHAMMAD "));
         assert_eq!(
-            variant(&mut r, "SITI AMINAH", NameVariant::Siti, true, "").as_deref(),
+            variant(&mut r, "SITI AMINAH", NameVariant::Siti, true, "", 1990).as_deref(),
             Some("SITTI AMINAH")
         );
         assert_eq!(
-            variant(&mut r, "AHMAD", NameVariant::BinBinti, false, "SALEH HASAN").as_deref(),
+            variant(
+                &mut r,
+                "AHMAD",
+                NameVariant::BinBinti,
+                false,
+                "SALEH HASAN",
+                1990
+            )
+            .as_deref(),
             Some("AHMAD BIN SALEH")
         );
-        assert_eq!(variant(&mut r, "SUPARMAN", NameVariant::Abbreviated, false, ""), None);
+        assert_eq!(
+            variant(
+                &mut r,
+                "SUPARMAN",
+                NameVariant::Abbreviated,
+                false,
+                "",
+                1990
+            ),
+            None
+        );
         let t = typo(&mut r, "SUPARMAN");
         assert_ne!(t, "SUPARMAN");
     }
@@ -524,22 +623,30 @@ mod tests {
     fn names_are_upper_case_and_not_empty() {
         let mut r = Rng::new(3, 9);
         for t in [
-            Tradition::Javanese, Tradition::Sundanese, Tradition::Malay, Tradition::Batak,
-            Tradition::Minang, Tradition::Bugis, Tradition::Balinese, Tradition::Chinese,
-            Tradition::Eastern, Tradition::Arabic,
+            Tradition::Javanese,
+            Tradition::Sundanese,
+            Tradition::Malay,
+            Tradition::Batak,
+            Tradition::Minang,
+            Tradition::Bugis,
+            Tradition::Balinese,
+            Tradition::Chinese,
+            Tradition::Eastern,
+            Tradition::Arabic,
         ] {
             for year in [1950, 1990, 2015] {
                 let clan = draw_clan(&mut r, t);
-                let c = NameContext { tradition: t, female: year == 1990, birth_year: year, clan, birth_order: 1 };
+                let c = NameContext {
+                    tradition: t,
+                    female: year == 1990,
+                    birth_year: year,
+                    clan,
+                    birth_order: 1,
+                };
                 let n = full_name(&mut r, &c);
                 assert!(!n.is_empty());
                 assert_eq!(n, n.to_uppercase());
             }
         }
     }
-}
-
-/// A word drawn from a pool.
-fn pw(rng: &mut Rng, pool: &[&'static str]) -> &'static str {
-    *rng.pick(pool)
 }

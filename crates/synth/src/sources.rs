@@ -130,23 +130,69 @@ impl Source {
 /// The Susenas sample's columns: the family variables of the DTSEN vocabulary, member counts,
 /// the head's characteristics, consumption and the survey weight.
 pub const SUSENAS_COLUMNS: [&str; 63] = [
-    "id_rumah_tangga", "kode_provinsi", "kode_kabupaten_kota", "kode_kecamatan", "kode_kelurahan_desa",
-    "klasifikasi_desa", "jumlah_anggota_keluarga", "status_kepemilikan_rumah", "luas_lantai",
-    "jenis_lantai_terluas", "jenis_dinding_terluas", "jenis_atap_terluas", "sumber_air_minum_utama",
-    "sumber_penerangan_utama", "daya_terpasang", "bahan_bakar_utama_memasak", "fasilitas_bab",
-    "jenis_kloset", "pembuangan_akhir_tinja",
-    "aset_bergerak_tabung_gas", "aset_bergerak_lemari_es", "aset_bergerak_ac", "aset_bergerak_pemanas_air",
-    "aset_bergerak_telepon_rumah", "aset_bergerak_tv_datar", "aset_bergerak_emas_perhiasan",
-    "aset_bergerak_komputer_laptop_tablet", "aset_bergerak_sepeda_motor", "aset_bergerak_sepeda",
-    "aset_bergerak_mobil", "aset_bergerak_perahu", "aset_bergerak_kapal_perahu_motor", "aset_bergerak_smartphone",
-    "aset_tidak_bergerak_lahan_lainnya", "aset_tidak_bergerak_rumah_lainnya",
-    "jumlah_ternak_sapi", "jumlah_ternak_kerbau", "jumlah_ternak_kuda", "jumlah_ternak_babi", "jumlah_ternak_kambing_domba",
-    "akses_internet", "rekening_bank",
-    "jumlah_anggota_0_4", "jumlah_anggota_5_14", "jumlah_anggota_15_59", "jumlah_anggota_60_plus",
-    "jumlah_anggota_bekerja", "jumlah_anggota_sekolah", "jumlah_anggota_disabilitas", "jumlah_anggota_penyakit_kronis",
-    "jumlah_anggota_sma_ke_atas", "umur_kepala", "jenis_kelamin_kepala", "status_kawin_kepala",
-    "ijazah_kepala", "status_bekerja_kepala", "lapangan_usaha_kepala", "status_pekerjaan_kepala",
-    "jumlah_anggota_pbi", "jumlah_anggota_asn", "kepemilikan_usaha_keluarga", "pengeluaran_per_kapita", "bobot",
+    "id_rumah_tangga",
+    "kode_provinsi",
+    "kode_kabupaten_kota",
+    "kode_kecamatan",
+    "kode_kelurahan_desa",
+    "klasifikasi_desa",
+    "jumlah_anggota_keluarga",
+    "status_kepemilikan_rumah",
+    "luas_lantai",
+    "jenis_lantai_terluas",
+    "jenis_dinding_terluas",
+    "jenis_atap_terluas",
+    "sumber_air_minum_utama",
+    "sumber_penerangan_utama",
+    "daya_terpasang",
+    "bahan_bakar_utama_memasak",
+    "fasilitas_bab",
+    "jenis_kloset",
+    "pembuangan_akhir_tinja",
+    "aset_bergerak_tabung_gas",
+    "aset_bergerak_lemari_es",
+    "aset_bergerak_ac",
+    "aset_bergerak_pemanas_air",
+    "aset_bergerak_telepon_rumah",
+    "aset_bergerak_tv_datar",
+    "aset_bergerak_emas_perhiasan",
+    "aset_bergerak_komputer_laptop_tablet",
+    "aset_bergerak_sepeda_motor",
+    "aset_bergerak_sepeda",
+    "aset_bergerak_mobil",
+    "aset_bergerak_perahu",
+    "aset_bergerak_kapal_perahu_motor",
+    "aset_bergerak_smartphone",
+    "aset_tidak_bergerak_lahan_lainnya",
+    "aset_tidak_bergerak_rumah_lainnya",
+    "jumlah_ternak_sapi",
+    "jumlah_ternak_kerbau",
+    "jumlah_ternak_kuda",
+    "jumlah_ternak_babi",
+    "jumlah_ternak_kambing_domba",
+    "akses_internet",
+    "rekening_bank",
+    "jumlah_anggota_0_4",
+    "jumlah_anggota_5_14",
+    "jumlah_anggota_15_59",
+    "jumlah_anggota_60_plus",
+    "jumlah_anggota_bekerja",
+    "jumlah_anggota_sekolah",
+    "jumlah_anggota_disabilitas",
+    "jumlah_anggota_penyakit_kronis",
+    "jumlah_anggota_sma_ke_atas",
+    "umur_kepala",
+    "jenis_kelamin_kepala",
+    "status_kawin_kepala",
+    "ijazah_kepala",
+    "status_bekerja_kepala",
+    "lapangan_usaha_kepala",
+    "status_pekerjaan_kepala",
+    "jumlah_anggota_pbi",
+    "jumlah_anggota_asn",
+    "kepemilikan_usaha_keluarga",
+    "pengeluaran_per_kapita",
+    "bobot",
 ];
 
 /// Errors put into a row, recorded in `truth_records.csv`.
@@ -202,12 +248,28 @@ pub enum ErrorKind {
 impl ErrorKind {
     /// All kinds, in bit order.
     pub const ALL: [ErrorKind; 22] = [
-        ErrorKind::NikTypo, ErrorKind::NikTransposition, ErrorKind::NikMissing, ErrorKind::NikParent,
-        ErrorKind::NameMuhammad, ErrorKind::NameSiti, ErrorKind::NameSpelling, ErrorKind::NameTitle,
-        ErrorKind::NameBin, ErrorKind::NameAbbreviated, ErrorKind::NameTypo, ErrorKind::DobSwap,
-        ErrorKind::DobYear, ErrorKind::DobUnknown, ErrorKind::KkStale, ErrorKind::Moved,
-        ErrorKind::DeceasedListed, ErrorKind::Duplicate, ErrorKind::RegionForm,
-        ErrorKind::MalformedColumns, ErrorKind::MalformedQuote, ErrorKind::Unregistered,
+        ErrorKind::NikTypo,
+        ErrorKind::NikTransposition,
+        ErrorKind::NikMissing,
+        ErrorKind::NikParent,
+        ErrorKind::NameMuhammad,
+        ErrorKind::NameSiti,
+        ErrorKind::NameSpelling,
+        ErrorKind::NameTitle,
+        ErrorKind::NameBin,
+        ErrorKind::NameAbbreviated,
+        ErrorKind::NameTypo,
+        ErrorKind::DobSwap,
+        ErrorKind::DobYear,
+        ErrorKind::DobUnknown,
+        ErrorKind::KkStale,
+        ErrorKind::Moved,
+        ErrorKind::DeceasedListed,
+        ErrorKind::Duplicate,
+        ErrorKind::RegionForm,
+        ErrorKind::MalformedColumns,
+        ErrorKind::MalformedQuote,
+        ErrorKind::Unregistered,
     ];
 
     /// The token written in the truth's `errors` column.
@@ -283,7 +345,10 @@ pub fn write_village(cfg: &Config, village: RegionCode, families: &[Family]) -> 
         cfg,
         rng: Rng::new(cfg.seed ^ 0x736f_7572_6365, village.value()),
         chunk: Chunk {
-            bufs: vec![Vec::new(); Source::ALL.len()],
+            bufs: capacities(families)
+                .into_iter()
+                .map(Vec::with_capacity)
+                .collect(),
             rows: vec![0; Source::ALL.len()],
             truth: Vec::new(),
             persons: 0,
@@ -317,6 +382,25 @@ pub fn write_village(cfg: &Config, village: RegionCode, families: &[Family]) -> 
     w.chunk
 }
 
+/// Expected bytes per file for a village, so buffers are allocated once.
+fn capacities(families: &[Family]) -> [usize; 11] {
+    let f = families.len();
+    let p: usize = families.iter().map(|x| x.members.len()).sum();
+    [
+        p * 170,
+        f * 200,
+        p * 110,
+        p * 90,
+        p * 60,
+        p * 4,
+        f * 40,
+        p * 20,
+        f / 50 * 200 + 256,
+        f * 80,
+        p * 95,
+    ]
+}
+
 /// A member as an older source lists it: the person, the relationship to that source's head,
 /// and the family the person truly belongs to now.
 struct Listed<'a> {
@@ -330,17 +414,38 @@ struct Listed<'a> {
 /// split off it after Regsosek (a married child, the child's spouse, their children).
 fn listed_members(families: &[Family], i: usize) -> Vec<Listed<'_>> {
     let f = &families[i];
-    let mut out: Vec<Listed> = f.members.iter().map(|p| Listed { person: p, rel: p.rel, family: f, split: false }).collect();
-    for g in families.iter().skip(i + 1).filter(|g| g.split_from == Some(i)) {
+    let mut out: Vec<Listed> = f
+        .members
+        .iter()
+        .map(|p| Listed {
+            person: p,
+            rel: p.rel,
+            family: f,
+            split: false,
+        })
+        .collect();
+    for g in families
+        .iter()
+        .skip(i + 1)
+        .filter(|g| g.split_from == Some(i))
+    {
         for (k, p) in g.members.iter().enumerate() {
             let rel = if k == g.split_child {
                 Relationship::Child
-            } else if matches!(p.rel, Relationship::Head | Relationship::Wife | Relationship::Husband) {
+            } else if matches!(
+                p.rel,
+                Relationship::Head | Relationship::Wife | Relationship::Husband
+            ) {
                 Relationship::ChildInLaw
             } else {
                 Relationship::Grandchild
             };
-            out.push(Listed { person: p, rel, family: g, split: true });
+            out.push(Listed {
+                person: p,
+                rel,
+                family: g,
+                split: true,
+            });
         }
     }
     out
@@ -387,7 +492,14 @@ impl Writer<'_> {
         let local = self.chunk.rows[s];
         self.chunk.rows[s] += 1;
         if s != TF && s != TP {
-            self.chunk.truth.push(TruthRow { source: Source::ALL[s], local, person, family, errors, nik_valid });
+            self.chunk.truth.push(TruthRow {
+                source: Source::ALL[s],
+                local,
+                person,
+                family,
+                errors,
+                nik_valid,
+            });
         }
     }
 
@@ -408,7 +520,11 @@ impl Writer<'_> {
             0
         } else {
             // An opening quote that is never closed, before the third field.
-            let mut seps = buf[row_start..].iter().enumerate().filter(|(_, &c)| c == sep).map(|(i, _)| i);
+            let mut seps = buf[row_start..]
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| c == sep)
+                .map(|(i, _)| i);
             if let (Some(_), Some(second)) = (seps.next(), seps.next()) {
                 buf.insert(row_start + second + 1, b'"');
                 return ErrorKind::MalformedQuote as u32;
@@ -417,7 +533,13 @@ impl Writer<'_> {
         }
     }
 
-    fn observe(&mut self, p: &Person, listed: &[Listed], parent_nik: bool, source_date: Date) -> Observed {
+    fn observe(
+        &mut self,
+        p: &Person,
+        listed: &[Listed],
+        parent_nik: bool,
+        source_date: Date,
+    ) -> Observed {
         let r = &self.cfg.rates;
         let rng = &mut self.rng;
         let mut errors = 0u32;
@@ -427,11 +549,21 @@ impl Writer<'_> {
         let mut nik_text = None;
         if nik.is_none() {
             errors |= ErrorKind::Unregistered as u32;
-        } else if rng.chance(if age < 17 { r.nik_missing * 3.0 } else { r.nik_missing }) {
+        } else if rng.chance(if age < 17 {
+            r.nik_missing * 3.0
+        } else {
+            r.nik_missing
+        }) {
             nik = None;
             errors |= ErrorKind::NikMissing as u32;
         } else if parent_nik && age < 17 && rng.chance(r.nik_parent) {
-            let parent = listed.iter().find(|l| matches!(l.rel, Relationship::Head | Relationship::Wife | Relationship::Husband) && l.person.nik.is_some() && !std::ptr::eq(l.person, p));
+            let parent = listed.iter().find(|l| {
+                matches!(
+                    l.rel,
+                    Relationship::Head | Relationship::Wife | Relationship::Husband
+                ) && l.person.nik.is_some()
+                    && !std::ptr::eq(l.person, p)
+            });
             if let Some(pn) = parent.and_then(|l| l.person.nik) {
                 nik = Some(pn);
                 errors |= ErrorKind::NikParent as u32;
@@ -462,24 +594,43 @@ impl Writer<'_> {
         let female = p.sex == Sex::Female;
         let father = listed
             .iter()
-            .find(|l| matches!(l.rel, Relationship::Head | Relationship::Husband) && l.person.sex == Sex::Male)
+            .find(|l| {
+                matches!(l.rel, Relationship::Head | Relationship::Husband)
+                    && l.person.sex == Sex::Male
+            })
             .map(|l| l.person.name.as_str())
             .unwrap_or("");
         let mut name = p.name.clone();
         let steps: [(NameVariant, f64, ErrorKind); 7] = [
-            (NameVariant::Spelling, r.name_spelling, ErrorKind::NameSpelling),
-            (NameVariant::Muhammad, r.name_muhammad, ErrorKind::NameMuhammad),
+            (
+                NameVariant::Spelling,
+                r.name_spelling,
+                ErrorKind::NameSpelling,
+            ),
+            (
+                NameVariant::Muhammad,
+                r.name_muhammad,
+                ErrorKind::NameMuhammad,
+            ),
             (NameVariant::Siti, r.name_siti, ErrorKind::NameSiti),
-            (NameVariant::Abbreviated, r.name_abbreviated, ErrorKind::NameAbbreviated),
+            (
+                NameVariant::Abbreviated,
+                r.name_abbreviated,
+                ErrorKind::NameAbbreviated,
+            ),
             (NameVariant::BinBinti, r.name_bin, ErrorKind::NameBin),
-            (NameVariant::Title, if age >= 25 { r.name_title } else { 0.0 }, ErrorKind::NameTitle),
+            (
+                NameVariant::Title,
+                if age >= 25 { r.name_title } else { 0.0 },
+                ErrorKind::NameTitle,
+            ),
             (NameVariant::Typo, r.name_typo, ErrorKind::NameTypo),
         ];
         for (kind, rate, err) in steps {
             if rate > 0.0 && rng.chance(rate) {
                 let is_father = std::ptr::eq(father.as_ptr(), p.name.as_ptr());
                 let fth = if is_father { "" } else { father };
-                if let Some(v) = names::variant(rng, &name, kind, female, fth) {
+                if let Some(v) = names::variant(rng, &name, kind, female, fth, p.birth.year()) {
                     if v != name {
                         name = v;
                         errors |= err as u32;
@@ -503,12 +654,24 @@ impl Writer<'_> {
                 errors |= ErrorKind::DobYear as u32;
             }
         }
-        if rng.chance(if age >= 60 { r.dob_unknown * 5.0 } else { r.dob_unknown }) {
+        if rng.chance(if age >= 60 {
+            r.dob_unknown * 5.0
+        } else {
+            r.dob_unknown
+        }) {
             unknown_day = true;
             unknown_month = rng.chance(0.5);
             errors |= ErrorKind::DobUnknown as u32;
         }
-        Observed { name, nik, nik_text, birth, unknown_day, unknown_month, errors }
+        Observed {
+            name,
+            nik,
+            nik_text,
+            birth,
+            unknown_day,
+            unknown_month,
+            errors,
+        }
     }
 
     fn truth_family(&mut self, f: &Family, families: &[Family]) {
@@ -593,7 +756,14 @@ impl Writer<'_> {
             b.push(b',');
             p.birth.write_iso(b);
             b.push(b',');
-            for v in [p.sex.code(), p.rel.shdk(), p.marital.code(), p.religion, p.educ, p.occupation] {
+            for v in [
+                p.sex.code(),
+                p.rel.shdk(),
+                p.marital.code(),
+                p.religion,
+                p.educ,
+                p.occupation,
+            ] {
                 push_num(b, u64::from(v), 1);
                 b.push(b',');
             }
@@ -668,7 +838,21 @@ impl Writer<'_> {
         if let Some(kk) = kk {
             kk.write(b);
         }
-        for v in [u16::from(h.r301a), u16::from(h.r301b), h.r302, u16::from(h.r303), u16::from(h.r304), u16::from(h.r305), u16::from(h.r306a), u16::from(h.r307a), u16::from(h.r307b), u16::from(h.r308), u16::from(h.r309a), u16::from(h.r309b), u16::from(h.r310)] {
+        for v in [
+            u16::from(h.r301a),
+            u16::from(h.r301b),
+            h.r302,
+            u16::from(h.r303),
+            u16::from(h.r304),
+            u16::from(h.r305),
+            u16::from(h.r306a),
+            u16::from(h.r307a),
+            u16::from(h.r307b),
+            u16::from(h.r308),
+            u16::from(h.r309a),
+            u16::from(h.r309b),
+            u16::from(h.r310),
+        ] {
             b.push(b',');
             // Zero marks an item skipped by the questionnaire's routing: left empty.
             if v != 0 {
@@ -722,9 +906,25 @@ impl Writer<'_> {
             push_num(b, u64::from(p.sex.code()), 1);
             b.push(b',');
             // DD-MM-YYYY with 98 for an unknown day or month.
-            push_num(b, if o.unknown_day { 98 } else { u64::from(o.birth.day()) }, 2);
+            push_num(
+                b,
+                if o.unknown_day {
+                    98
+                } else {
+                    u64::from(o.birth.day())
+                },
+                2,
+            );
             b.push(b'-');
-            push_num(b, if o.unknown_month { 98 } else { u64::from(o.birth.month()) }, 2);
+            push_num(
+                b,
+                if o.unknown_month {
+                    98
+                } else {
+                    u64::from(o.birth.month())
+                },
+                2,
+            );
             b.push(b'-');
             push_num(b, o.birth.year() as u64, 4);
             b.push(b',');
@@ -734,7 +934,10 @@ impl Writer<'_> {
             b.push(b',');
             push_num(b, u64::from(l.rel.regsosek()), 1);
             b.push(b',');
-            if female && (10..=54).contains(&age) && p.marital != dtsen_core::MaritalStatus::NeverMarried {
+            if female
+                && (10..=54).contains(&age)
+                && p.marital != dtsen_core::MaritalStatus::NeverMarried
+            {
                 b.push(if p.pregnant { b'1' } else { b'2' });
             }
             b.push(b',');
@@ -786,7 +989,10 @@ impl Writer<'_> {
         let book = self.book;
         let occ = book.list("pekerjaan_dukcapil");
         let label = |list: &str, code: u8| -> String {
-            book.list(list).and_then(|l| l.label(u16::from(code), Lang::Id)).unwrap_or("LAINNYA").to_uppercase()
+            book.list(list)
+                .and_then(|l| l.label(u16::from(code), Lang::Id))
+                .unwrap_or("LAINNYA")
+                .to_uppercase()
         };
         let floor = label("r303", f.housing.r303);
         let wall = label("r304", f.housing.r304);
@@ -797,7 +1003,11 @@ impl Writer<'_> {
             if p.birth > updated || p.death.is_some_and(|d| d <= updated) {
                 continue;
             }
-            let copies = if self.rng.chance(self.cfg.rates.dtks_duplicate) { 2 } else { 1 };
+            let copies = if self.rng.chance(self.cfg.rates.dtks_duplicate) {
+                2
+            } else {
+                1
+            };
             for copy in 0..copies {
                 let o = self.observe(p, listed, true, updated);
                 let mut errors = o.errors;
@@ -832,9 +1042,25 @@ impl Writer<'_> {
                 b.push(sep);
                 field(b, p.birth_place, sep);
                 b.push(sep);
-                push_num(b, if o.unknown_day { 1 } else { u64::from(o.birth.day()) }, 2);
+                push_num(
+                    b,
+                    if o.unknown_day {
+                        1
+                    } else {
+                        u64::from(o.birth.day())
+                    },
+                    2,
+                );
                 b.push(b'-');
-                push_num(b, if o.unknown_month { 7 } else { u64::from(o.birth.month()) }, 2);
+                push_num(
+                    b,
+                    if o.unknown_month {
+                        7
+                    } else {
+                        u64::from(o.birth.month())
+                    },
+                    2,
+                );
                 b.push(b'-');
                 push_num(b, o.birth.year() as u64, 4);
                 b.push(sep);
@@ -854,7 +1080,10 @@ impl Writer<'_> {
                     village.write_dotted(b);
                 }
                 b.push(sep);
-                let job = occ.and_then(|l| l.label(u16::from(p.occupation), Lang::Id)).unwrap_or("LAINNYA").to_uppercase();
+                let job = occ
+                    .and_then(|l| l.label(u16::from(p.occupation), Lang::Id))
+                    .unwrap_or("LAINNYA")
+                    .to_uppercase();
                 field(b, &job, sep);
                 for t in [&floor, &wall, &water, &light] {
                     b.push(sep);
@@ -884,7 +1113,10 @@ impl Writer<'_> {
         let id = scramble(f.fid, 0x5033_4b45);
         let book = self.book;
         let label = |list: &str, code: u8| -> String {
-            book.list(list).and_then(|l| l.label(u16::from(code), Lang::Id)).unwrap_or("Lainnya").to_owned()
+            book.list(list)
+                .and_then(|l| l.label(u16::from(code), Lang::Id))
+                .unwrap_or("Lainnya")
+                .to_owned()
         };
         let roof = label("r305", f.housing.r305);
         let floor = label("r303", f.housing.r303);
@@ -932,13 +1164,33 @@ impl Writer<'_> {
             b.push(sep);
             field(b, &o.name, sep);
             b.push(sep);
-            push_num(b, if o.unknown_day { 1 } else { u64::from(o.birth.day()) }, 2);
+            push_num(
+                b,
+                if o.unknown_day {
+                    1
+                } else {
+                    u64::from(o.birth.day())
+                },
+                2,
+            );
             b.push(b'/');
-            push_num(b, if o.unknown_month { 1 } else { u64::from(o.birth.month()) }, 2);
+            push_num(
+                b,
+                if o.unknown_month {
+                    1
+                } else {
+                    u64::from(o.birth.month())
+                },
+                2,
+            );
             b.push(b'/');
             push_num(b, o.birth.year() as u64, 4);
             b.push(sep);
-            b.extend_from_slice(if p.sex == Sex::Female { b"Perempuan" } else { b"Laki-laki" });
+            b.extend_from_slice(if p.sex == Sex::Female {
+                b"Perempuan"
+            } else {
+                b"Laki-laki"
+            });
             b.push(sep);
             b.extend_from_slice(title_case(l.rel.dtks_label()).as_bytes());
             b.push(sep);
@@ -961,9 +1213,16 @@ impl Writer<'_> {
     fn supporting(&mut self, f: &Family) {
         const INSTANSI: [&str; 5] = ["PEMERINTAH DAERAH", "TNI", "POLRI", "BUMN", "BUMD"];
         const JENIS: [&str; 5] = ["ASN", "TNI", "POLRI", "BUMN", "BUMD"];
-        let regency = f.village.ancestor(Level::Regency).and_then(|r| dtsen_core::RegionTable::official().get(r)).map(|r| r.name.to_uppercase()).unwrap_or_default();
+        let regency = f
+            .village
+            .ancestor(Level::Regency)
+            .and_then(|r| dtsen_core::RegionTable::official().get(r))
+            .map(|r| r.name.to_uppercase())
+            .unwrap_or_default();
         for p in &f.members {
-            let (Some(nik), Some(kind)) = (p.nik, p.asn) else { continue };
+            let (Some(nik), Some(kind)) = (p.nik, p.asn) else {
+                continue;
+            };
             if p.death.is_some() {
                 continue;
             }
@@ -985,7 +1244,11 @@ impl Writer<'_> {
             self.end_row(ASN, p.pid, f.fid, 0, true);
         }
         if f.housing.r307a == 1 {
-            let holder = if f.members.len() > 1 && self.rng.chance(0.1) { &f.members[1] } else { &f.members[0] };
+            let holder = if f.members.len() > 1 && self.rng.chance(0.1) {
+                &f.members[1]
+            } else {
+                &f.members[0]
+            };
             let missing = holder.nik.is_none() || self.rng.chance(0.04);
             let va: u64 = match f.housing.r307b {
                 1 => 450,
@@ -996,7 +1259,7 @@ impl Writer<'_> {
             };
             let subsidi = va == 450 || (va == 900 && f.dtks.is_some());
             let b = &mut self.chunk.bufs[PLN];
-            push_num(b, scramble(f.fid, 0x504c_4e), 12);
+            push_num(b, scramble(f.fid, 0x0050_4c4e), 12);
             b.push(b',');
             if !missing {
                 if let Some(n) = holder.nik {
@@ -1007,11 +1270,17 @@ impl Writer<'_> {
             push_num(b, va, 1);
             b.push(b',');
             b.push(if subsidi { b'Y' } else { b'T' });
-            let errors = if missing { ErrorKind::NikMissing as u32 } else { 0 };
+            let errors = if missing {
+                ErrorKind::NikMissing as u32
+            } else {
+                0
+            };
             self.end_row(PLN, holder.pid, f.fid, errors, !missing);
         }
         for p in &f.members {
-            let (Some(nik), Some((apbn, active))) = (p.nik, p.pbi) else { continue };
+            let (Some(nik), Some((apbn, active))) = (p.nik, p.pbi) else {
+                continue;
+            };
             let b = &mut self.chunk.bufs[PBI];
             nik.write(b);
             b.push(b',');
@@ -1020,7 +1289,11 @@ impl Writer<'_> {
             b.extend_from_slice(if apbn { b"APBN" } else { b"APBD" });
             b.push(b',');
             b.extend_from_slice(if active { b"AKTIF" } else { b"NONAKTIF" });
-            let errors = if p.death.is_some() { ErrorKind::DeceasedListed as u32 } else { 0 };
+            let errors = if p.death.is_some() {
+                ErrorKind::DeceasedListed as u32
+            } else {
+                0
+            };
             self.end_row(PBI, p.pid, f.fid, errors, true);
         }
     }
@@ -1033,21 +1306,41 @@ impl Writer<'_> {
         }
         let h = &f.housing;
         let head = living[0];
-        let count = |pred: &dyn Fn(&Person) -> bool| living.iter().filter(|p| pred(p)).count() as u64;
+        let count =
+            |pred: &dyn Fn(&Person) -> bool| living.iter().filter(|p| pred(p)).count() as u64;
         let b = &mut self.chunk.bufs[SUS];
         push_num(b, scramble(f.fid, 0x5355_5345), 12);
-        for level in [Level::Province, Level::Regency, Level::District, Level::Village] {
+        for level in [
+            Level::Province,
+            Level::Regency,
+            Level::District,
+            Level::Village,
+        ] {
             b.push(b',');
             if let Some(c) = f.village.ancestor(level) {
                 c.write_digits(b);
             }
         }
         b.push(b',');
-        b.push(if f.village.kind() == dtsen_core::RegionKind::Kelurahan { b'1' } else { b'2' });
+        b.push(if f.village.kind() == dtsen_core::RegionKind::Kelurahan {
+            b'1'
+        } else {
+            b'2'
+        });
         let mut nums: Vec<u64> = vec![
-            living.len() as u64, u64::from(h.r301a), u64::from(h.r302), u64::from(h.r303), u64::from(h.r304),
-            u64::from(h.r305), u64::from(h.r306a), u64::from(h.r307a), u64::from(h.r307b), u64::from(h.r308),
-            u64::from(h.r309a), u64::from(h.r309b), u64::from(h.r310),
+            living.len() as u64,
+            u64::from(h.r301a),
+            u64::from(h.r302),
+            u64::from(h.r303),
+            u64::from(h.r304),
+            u64::from(h.r305),
+            u64::from(h.r306a),
+            u64::from(h.r307a),
+            u64::from(h.r307b),
+            u64::from(h.r308),
+            u64::from(h.r309a),
+            u64::from(h.r309b),
+            u64::from(h.r310),
         ];
         nums.extend(h.assets.iter().chain(h.land.iter()).map(|&a| u64::from(a)));
         nums.extend(h.livestock.iter().map(|&n| u64::from(n)));
@@ -1202,7 +1495,10 @@ mod tests {
 
     #[test]
     fn windows_1252_holds_the_typographic_characters() {
-        assert_eq!(to_windows_1252("MA\u{2019}RUF \u{2013} A".as_bytes()), b"MA\x92RUF \x96 A".to_vec());
+        assert_eq!(
+            to_windows_1252("MA\u{2019}RUF \u{2013} A".as_bytes()),
+            b"MA\x92RUF \x96 A".to_vec()
+        );
         assert_eq!(to_windows_1252(b"PLAIN"), b"PLAIN".to_vec());
     }
 
@@ -1219,8 +1515,14 @@ mod tests {
     #[test]
     fn headers_have_the_documented_columns() {
         assert!(Source::Siak.header().starts_with("NIK,NO_KK,NAMA_LGKP"));
-        assert_eq!(Source::RegsosekKeluarga.header().split(',').count(), 23 + 14 + 2 + 5 + 5);
-        assert_eq!(Source::RegsosekAnggota.header().split(',').count(), 17 + 10 + 2);
+        assert_eq!(
+            Source::RegsosekKeluarga.header().split(',').count(),
+            23 + 14 + 2 + 5 + 5
+        );
+        assert_eq!(
+            Source::RegsosekAnggota.header().split(',').count(),
+            17 + 10 + 2
+        );
         assert_eq!(Source::Dtks.header().split(';').count(), 21);
         assert_eq!(Source::P3ke.header().split('|').count(), 15);
     }
