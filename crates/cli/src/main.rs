@@ -8,6 +8,8 @@ use dtsen_synth::{Config, Progress};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+mod bench;
+
 #[derive(Parser)]
 #[command(
     name = "dtsen",
@@ -37,6 +39,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure and record performance figures in BENCHMARKS.md.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// Check a NIK and show what it encodes.
     Nik {
         /// The NIK (spaces, dots and dashes are ignored).
@@ -81,6 +86,7 @@ fn main() -> Result<()> {
         Command::Generate(args) => generate(args),
         Command::Demo { dir } => demo(dir),
         Command::Region { query, json } => region(&query, json),
+        Command::Bench(cmd) => bench::run(cmd),
         Command::Nik {
             nik: text,
             on,
@@ -186,6 +192,7 @@ fn generate(args: GenerateArgs) -> Result<()> {
             "persons": report.persons, "families": report.families, "villages": report.villages,
             "rows": rows, "bytes": report.bytes, "seconds": secs,
             "persons_per_second": report.persons as f64 / secs.max(1e-9),
+            "peak_rss_bytes": bench::peak_rss_bytes(),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
