@@ -2,6 +2,9 @@
 //! of log consumption per person on the family variables reaches an out-of-sample R² of about
 //! 0.4–0.6 (real PMTs: 0.4–0.6), neither trivially perfect nor useless.
 
+// Dense linear algebra reads best with indices.
+#![allow(clippy::needless_range_loop)]
+
 use dtsen_core::RegionCode;
 use dtsen_synth::{generate, Config};
 
