@@ -188,6 +188,27 @@ pool!(places_java, "SURABAYA MALANG KEDIRI BLITAR MADIUN NGANJUK TULUNGAGUNG JOM
  PASURUAN PROBOLINGGO JEMBER BANYUWANGI LUMAJANG BOJONEGORO TUBAN LAMONGAN GRESIK PONOROGO TRENGGALEK \
  MAGETAN NGAWI PACITAN SEMARANG SOLO YOGYAKARTA KLATEN");
 
+/// Stems and endings of Javanese names: older people's one-word names are built this way
+/// (SU-KIMAN, PAR-NO, SUM-INAH), which gives the long tail of rare names real registers have.
+const JAVA_STEMS: [&str; 48] = [
+    "SU", "SUR", "SUM", "SUP", "SUG", "SUK", "SUT", "SUW", "PAR", "PAI", "MAR", "WAR", "KAR", "TAR",
+    "SAR", "NGAD", "NGAT", "JUM", "KAS", "MUJ", "RUS", "SAM", "SAD", "SLAM", "TUK", "TUG", "WAG",
+    "WAK", "PON", "RAT", "TRI", "DAR", "GIT", "HAR", "KUS", "LAS", "MUL", "RIY", "SUB", "SUD", "SUH",
+    "SUJ", "SUL", "SUN", "SUY", "WID", "WIR", "YAT",
+];
+const JAVA_END_M: [&str; 17] = [
+    "MAN", "NO", "TO", "DI", "JO", "MIN", "YANTO", "YONO", "ADI", "IYO", "ONO", "ARDI", "ANTO", "IMAN",
+    "IRAN", "IJAN", "UN",
+];
+const JAVA_END_F: [&str; 13] =
+    ["INAH", "IYEM", "MI", "TI", "SIH", "ATI", "INI", "INEM", "IYATI", "YATUN", "ANI", "ARTI", "ARSIH"];
+
+fn java_built(rng: &mut Rng, female: bool) -> String {
+    let stem = *rng.pick(&JAVA_STEMS);
+    let end = if female { *rng.pick(&JAVA_END_F) } else { *rng.pick(&JAVA_END_M) };
+    format!("{stem}{end}")
+}
+
 /// Everything a generated name needs to know about its bearer.
 pub struct NameContext {
     /// Naming tradition of the family.
@@ -225,7 +246,9 @@ pub fn full_name(rng: &mut Rng, c: &NameContext) -> String {
                 (sunda_m(), sunda_f())
             };
             let one_word = if old { 0.75 } else { 0.18 };
-            if rng.chance(one_word) {
+            if c.tradition == Tradition::Javanese && rng.chance(one_word * 0.45) {
+                s.push_str(&java_built(rng, f));
+            } else if rng.chance(one_word) {
                 s.push_str(pw(rng, if f { old_f } else { old_m }));
                 if f && (s == "SRI" || s == "SITI") {
                     s.push(' ');
@@ -234,7 +257,7 @@ pub fn full_name(rng: &mut Rng, c: &NameContext) -> String {
             } else if rng.chance(0.25) {
                 islamic(rng, f, &mut s);
             } else {
-                modern(rng, f, &mut s, old);
+                modern(rng, f, &mut s, old, c.birth_year);
             }
         }
         Tradition::Malay => {
@@ -243,7 +266,7 @@ pub fn full_name(rng: &mut Rng, c: &NameContext) -> String {
             } else if rng.chance(0.5) {
                 islamic(rng, f, &mut s);
             } else {
-                modern(rng, f, &mut s, old);
+                modern(rng, f, &mut s, old, c.birth_year);
             }
         }
         Tradition::Arabic => islamic(rng, f, &mut s),
@@ -337,8 +360,32 @@ fn islamic(rng: &mut Rng, f: bool, s: &mut String) {
     }
 }
 
-fn modern(rng: &mut Rng, f: bool, s: &mut String, old: bool) {
-    if !f && rng.chance(0.12) {
+/// Given names of children born since about 2005: parents increasingly coin long, rare names.
+fn recent_first(rng: &mut Rng, f: bool) -> &'static str {
+    const M: [&str; 40] = [
+        "ALFATIH", "ARKAN", "AQIL", "ABRISAM", "AZZAM", "BARRA", "DZAKY", "ELVARO", "FARZAN", "GHAZI",
+        "HAFIZH", "IZZAN", "KENZIE", "MALIK", "NAUFAL", "RAFARDHAN", "RAYYAN", "SAKHI", "UWAIS", "ZAYYAN",
+        "ALVARO", "ARSYA", "ATHAR", "DAVIN", "EMIR", "FATHAN", "GIBRAN", "HAIDAR", "KAFKA", "NADHIF",
+        "OMAR", "QAISAR", "RASYA", "SHAKA", "TAMA", "XAVIER", "YAZID", "ZHAFRAN", "ARDAN", "BIRRU",
+    ];
+    const F: [&str; 40] = [
+        "AQILA", "AZZAHRA", "ALESHA", "ARSYILA", "CALLISTA", "DHIA", "ELVINA", "FAIHA", "GHAISANI", "HUMAIRA",
+        "KEISHA", "KHANZA", "MIKAILA", "NADHIRA", "NAURA", "QIANA", "RAISA", "SHAKILA", "SYIFA", "ZAFIRA",
+        "ADREENA", "ALMAHYRA", "ATHIFA", "CHIARA", "DZAKIRA", "FAYOLA", "HANIN", "INARA", "KANAYA", "LUNA",
+        "MYSHA", "NAFISA", "QUEENSHA", "RANIA", "SHAFA", "TALITHA", "VELOVE", "YUMNA", "ZIVANA", "ALMIRA",
+    ];
+    if f {
+        pw(rng, &F)
+    } else {
+        pw(rng, &M)
+    }
+}
+
+fn modern(rng: &mut Rng, f: bool, s: &mut String, old: bool, birth_year: i32) {
+    if birth_year >= 2005 && rng.chance(0.4) {
+        s.push_str(recent_first(rng, f));
+        s.push(' ');
+    } else if !f && rng.chance(0.12) {
         s.push_str("MUHAMMAD ");
     } else if f && rng.chance(0.08) {
         s.push_str(if rng.chance(0.5) { "SITI " } else { "NUR " });
@@ -347,7 +394,12 @@ fn modern(rng: &mut Rng, f: bool, s: &mut String, old: bool) {
     if !old || rng.chance(0.3) {
         s.push(' ');
         s.push_str(pw(rng, if f { modern_last_f() } else { modern_last_m() }));
-        if !old && rng.chance(0.15) {
+        let third = match birth_year {
+            ..1975 => 0.05,
+            1975..1995 => 0.2,
+            _ => 0.45,
+        };
+        if rng.chance(third) {
             s.push(' ');
             s.push_str(pw(rng, if f { modern_last_f() } else { modern_last_m() }));
         }

@@ -515,7 +515,8 @@ impl Gen<'_, '_> {
         }
         if matches!(kind, 2..=4) {
             let mean = (2.0 - 0.35 * welfare + if urban { -0.2 } else { 0.2 }).clamp(0.6, 4.0);
-            let n = r.poisson(mean).clamp(u32::from(kind == 3), 8);
+            // Couples without children are their own kind, so these families have at least one.
+            let n = (1 + r.poisson((mean - 1.0).max(0.2))).min(8);
             let mut age_at_birth = r.range(19, 30) as i32;
             for k in 0..n {
                 let age = mother_age - age_at_birth;
