@@ -4,13 +4,15 @@
 
 pub mod codes;
 pub mod date;
+pub mod names;
 pub mod nik;
 pub mod person;
 pub mod region;
 
 pub use codes::{CodeBook, CodeList, Lang, MaritalStatus, Relationship};
 pub use date::Date;
-pub use nik::{is_missing_id, KkError, KkNumber, Nik, NikError, Sex};
+pub use names::{standardise, NameRules, StdName};
+pub use nik::{is_missing_id, KkError, KkNumber, Nik, NikError, NikWarning, Sex};
 pub use person::{Family, LifeStatus, Person};
 pub use region::{
     Level, PrefixStatus, Region, RegionCode, RegionCodeError, RegionKind, RegionTable,

@@ -71,6 +71,25 @@ pub enum NikError {
     ZeroSerial,
 }
 
+/// A disagreement between a NIK and the record that carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NikWarning {
+    /// The birth date encoded in the NIK is not the record's.
+    BirthDate {
+        /// Encoded in the NIK.
+        nik: Date,
+        /// On the record.
+        record: Date,
+    },
+    /// The sex encoded in the NIK is not the record's.
+    Sex {
+        /// Encoded in the NIK.
+        nik: Sex,
+        /// On the record.
+        record: Sex,
+    },
+}
+
 /// A structurally valid NIK.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Nik(u64);
@@ -211,6 +230,24 @@ impl Nik {
             Some(d) if d <= reference => Some(d),
             _ => Date::new(century - 100 + yy, month, day).ok(),
         }
+    }
+
+    /// Compares what the NIK encodes with what a record says. A NIK is for life and is not
+    /// reissued when a birth date is corrected, so disagreement is a warning, never a reason
+    /// to reject the NIK (brief §2.1).
+    pub fn check_record(self, birth: Option<Date>, sex: Option<Sex>, reference: Date) -> Vec<NikWarning> {
+        let mut out = Vec::new();
+        if let (Some(b), Some(encoded)) = (birth, self.birth_date_on(reference)) {
+            if b != encoded {
+                out.push(NikWarning::BirthDate { nik: encoded, record: b });
+            }
+        }
+        if let Some(s) = sex {
+            if s != self.sex() {
+                out.push(NikWarning::Sex { nik: self.sex(), record: s });
+            }
+        }
+        out
     }
 
     /// Writes the 16 digits into `out` without allocating.
@@ -410,6 +447,17 @@ mod tests {
             Err(NikError::ImpossibleDate(31, 2, 20))
         );
         assert_eq!(parse("3571011505200000"), Err(NikError::ZeroSerial));
+    }
+
+    #[test]
+    fn disagreement_with_the_record_is_a_warning() {
+        let nik = parse("3571014503870002").expect("valid");
+        let born = Date::new(1987, 3, 5).ok();
+        assert!(nik.check_record(born, Some(Sex::Female), reference()).is_empty());
+        let w = nik.check_record(Date::new(1987, 5, 3).ok(), Some(Sex::Male), reference());
+        assert_eq!(w.len(), 2);
+        assert!(matches!(w[0], NikWarning::BirthDate { .. }));
+        assert_eq!(w[1], NikWarning::Sex { nik: Sex::Female, record: Sex::Male });
     }
 
     #[test]

@@ -1,0 +1,222 @@
+//! Name standardisation for matching (`data/names/rules.csv`). The original name is always
+//! kept beside the standard form; the standard form is only a key for comparison.
+//!
+//! Steps: upper case; punctuation to spaces (dots and commas separate tokens); titles and
+//! honorifics dropped wherever they stand (`H.`, `HJ.`, `DRS.`, `S.PD.`, ...); `BIN`/`BINTI`
+//! and what follows split off as the father's name; token variants normalised (`MOCH.` →
+//! `MUHAMMAD`, `SITTI` → `SITI`); old spelling normalised inside tokens (`DJ` → `J`, `TJ` → `C`,
+//! `OE` → `U`, ...).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+/// A standardised name.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct StdName {
+    /// The standard form: tokens joined by single spaces.
+    pub name: String,
+    /// The father's name after BIN/BINTI, standardised, if any.
+    pub father: Option<String>,
+    /// Whether titles or honorifics were removed.
+    pub had_title: bool,
+}
+
+/// The rule book.
+pub struct NameRules {
+    titles: HashSet<String>,
+    tokens: HashMap<String, String>,
+    first: HashMap<String, String>,
+    spelling: Vec<(String, String)>,
+    particles: HashSet<String>,
+}
+
+const RULES_CSV: &str = include_str!("../../../data/names/rules.csv");
+
+impl NameRules {
+    /// The embedded rules, parsed once per process.
+    pub fn official() -> &'static NameRules {
+        static RULES: OnceLock<NameRules> = OnceLock::new();
+        RULES.get_or_init(|| NameRules::from_csv(RULES_CSV).expect("embedded name rules are well-formed (tested)"))
+    }
+
+    /// Parses `kind,from,to,note` rows (kinds: title, token, first, spelling, particle).
+    pub fn from_csv(text: &str) -> Result<NameRules, String> {
+        let mut r = NameRules {
+            titles: HashSet::new(),
+            tokens: HashMap::new(),
+            first: HashMap::new(),
+            spelling: Vec::new(),
+            particles: HashSet::new(),
+        };
+        let mut rdr = csv::Reader::from_reader(text.as_bytes());
+        for (i, rec) in rdr.records().enumerate() {
+            let rec = rec.map_err(|e| format!("names rules line {}: {e}", i + 2))?;
+            let kind = rec.get(0).unwrap_or_default();
+            let from = rec.get(1).unwrap_or_default().trim().to_uppercase();
+            let to = rec.get(2).unwrap_or_default().trim().to_uppercase();
+            match kind {
+                // Titles are matched without their dots: "S.PD." and "SPD" are the same key.
+                "title" => {
+                    r.titles.insert(from.replace('.', ""));
+                }
+                "token" => {
+                    r.tokens.insert(from, to);
+                }
+                "first" => {
+                    r.first.insert(from, to);
+                }
+                "spelling" => r.spelling.push((from, to)),
+                "particle" => {
+                    r.particles.insert(from);
+                }
+                other => return Err(format!("names rules line {}: unknown kind '{other}'", i + 2)),
+            }
+        }
+        Ok(r)
+    }
+
+    /// Standardises a name.
+    pub fn standardise(&self, raw: &str) -> StdName {
+        // Tokens: split on anything but letters, digits, dots and apostrophes; a dotted
+        // abbreviation ("S.PD.") stays one token so that it can be recognised as a title.
+        let upper = raw.to_uppercase();
+        let mut tokens: Vec<&str> = upper
+            .split(|c: char| !(c.is_alphanumeric() || c == '.' || c == '\'' || c == '\u{2019}'))
+            .filter(|t| !t.is_empty())
+            .collect();
+        // "H.SUPARMAN" → "H." "SUPARMAN": split a dotted token whose head is a title.
+        let mut split: Vec<String> = Vec::with_capacity(tokens.len() + 2);
+        for t in tokens.drain(..) {
+            let bare = t.replace('.', "");
+            if self.titles.contains(&bare) || !t.contains('.') {
+                split.push(t.to_owned());
+                continue;
+            }
+            for part in t.split('.').filter(|p| !p.is_empty()) {
+                split.push(part.to_owned());
+            }
+        }
+        let mut out = StdName::default();
+        let mut names: Vec<String> = Vec::with_capacity(split.len());
+        let mut father: Vec<String> = Vec::new();
+        let mut in_father = false;
+        for t in split {
+            let bare: String = t.chars().filter(|c| c.is_alphanumeric()).collect();
+            if bare.is_empty() {
+                continue;
+            }
+            if self.titles.contains(&t.replace('.', "")) && (names.len() + father.len() > 0 || self.titles.contains(&bare)) {
+                // A lone "S" or "M" is not a title: only titles written as such are dropped.
+                if bare.len() > 1 || t.contains('.') {
+                    out.had_title = true;
+                    continue;
+                }
+            }
+            if self.particles.contains(&bare) && !names.is_empty() {
+                in_father = true;
+                continue;
+            }
+            let target = if in_father { &mut father } else { &mut names };
+            target.push(self.normalise_token(&bare, target.is_empty()));
+        }
+        out.name = names.join(" ");
+        if !father.is_empty() {
+            out.father = Some(father.join(" "));
+        }
+        out
+    }
+
+    fn normalise_token(&self, token: &str, first: bool) -> String {
+        if first {
+            if let Some(v) = self.first.get(token) {
+                return v.clone();
+            }
+        }
+        if let Some(v) = self.tokens.get(token) {
+            return v.clone();
+        }
+        let mut t = token.to_owned();
+        // Until nothing changes: replacing one pair can form another ("DDJJ").
+        for _ in 0..8 {
+            let before = t.len();
+            for (from, to) in &self.spelling {
+                if t.contains(from.as_str()) {
+                    t = t.replace(from.as_str(), to);
+                }
+            }
+            if t.len() == before {
+                break;
+            }
+        }
+        // A variant may only show after the spelling is normalised (MOEHAMMAD).
+        self.tokens.get(&t).cloned().unwrap_or(t)
+    }
+}
+
+/// Standardises with the embedded rules.
+pub fn standardise(raw: &str) -> StdName {
+    NameRules::official().standardise(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn std(s: &str) -> String {
+        standardise(s).name
+    }
+
+    #[test]
+    fn titles_and_degrees_are_dropped_wherever_they_stand() {
+        assert_eq!(std("H. SUPARMAN"), "SUPARMAN");
+        assert_eq!(std("HJ. SITI AMINAH"), "SITI AMINAH");
+        assert_eq!(std("DRS. H. BAMBANG WIDODO, M.PD."), "BAMBANG WIDODO");
+        assert_eq!(std("SUPARMAN, S.PD."), "SUPARMAN");
+        assert_eq!(std("IR. JOKO WIDODO"), "JOKO WIDODO");
+        assert_eq!(std("SUPARMAN SPD"), "SUPARMAN");
+        assert!(standardise("DRS. SUPARMAN").had_title);
+    }
+
+    #[test]
+    fn muhammad_and_siti_variants_agree() {
+        for v in ["MUHAMAD RIZKY", "MOHAMAD RIZKY", "MOHAMMAD RIZKY", "MOCH. RIZKY", "MOCH RIZKY", "M. RIZKY", "MUH. RIZKY", "MOH. RIZKY", "muhammad  rizky"] {
+            assert_eq!(std(v), "MUHAMMAD RIZKY", "{v}");
+        }
+        assert_eq!(std("SITTI AMINAH"), "SITI AMINAH");
+    }
+
+    #[test]
+    fn old_spelling_is_normalised() {
+        assert_eq!(std("SOEPARMAN"), "SUPARMAN");
+        assert_eq!(std("DJOKO TJAHJONO"), "JOKO CAHJONO");
+        assert_eq!(std("SOEKARNO"), std("SUKARNO"));
+    }
+
+    #[test]
+    fn bin_and_binti_split_off_the_fathers_name() {
+        let s = standardise("AHMAD BIN SALEH");
+        assert_eq!(s.name, "AHMAD");
+        assert_eq!(s.father.as_deref(), Some("SALEH"));
+        let s = standardise("SITI AISYAH BINTI ABDULLAH");
+        assert_eq!(s.name, "SITI AISYAH");
+        assert_eq!(s.father.as_deref(), Some("ABDULLAH"));
+        // BIN as the only name is kept (someone may be called so).
+        assert_eq!(std("BIN"), "BIN");
+    }
+
+    #[test]
+    fn punctuation_and_spacing_do_not_matter() {
+        assert_eq!(std("  siti-aminah  "), "SITI AMINAH");
+        assert_eq!(std("I WAYAN SUDARSANA"), "I WAYAN SUDARSANA");
+        assert_eq!(std(""), "");
+    }
+
+    proptest! {
+        #[test]
+        fn standardising_is_idempotent_and_never_panics(s in "\\PC{0,40}") {
+            let once = standardise(&s).name;
+            prop_assert_eq!(standardise(&once).name, once.clone());
+        }
+    }
+}
