@@ -57,7 +57,7 @@ impl NameRules {
             match kind {
                 // Titles are matched without their dots: "S.PD." and "SPD" are the same key.
                 "title" => {
-                    r.titles.insert(from.replace('.', ""));
+                    r.titles.insert(from.chars().filter(|c| c.is_alphanumeric()).collect());
                 }
                 "token" => {
                     r.tokens.insert(from, to);
@@ -97,27 +97,32 @@ impl NameRules {
             }
         }
         let mut out = StdName::default();
+        let bares: Vec<String> = split.iter().map(|t| t.chars().filter(|c| c.is_alphanumeric()).collect()).collect();
+        // A title is a known title written as one ("S.PD.", "HJ"); a lone letter is an initial.
+        let is_title: Vec<bool> = split
+            .iter()
+            .zip(&bares)
+            .map(|(t, b)| self.titles.contains(b) && (b.len() > 1 || t.contains('.')))
+            .collect();
+        // A name made only of title-like words is kept as it is (someone may be called so).
+        let any_name = bares.iter().zip(&is_title).any(|(b, t)| !b.is_empty() && !t);
         let mut names: Vec<String> = Vec::with_capacity(split.len());
         let mut father: Vec<String> = Vec::new();
         let mut in_father = false;
-        for t in split {
-            let bare: String = t.chars().filter(|c| c.is_alphanumeric()).collect();
+        for (bare, title) in bares.iter().zip(is_title) {
             if bare.is_empty() {
                 continue;
             }
-            if self.titles.contains(&t.replace('.', "")) && (names.len() + father.len() > 0 || self.titles.contains(&bare)) {
-                // A lone "S" or "M" is not a title: only titles written as such are dropped.
-                if bare.len() > 1 || t.contains('.') {
-                    out.had_title = true;
-                    continue;
-                }
+            if title && any_name {
+                out.had_title = true;
+                continue;
             }
-            if self.particles.contains(&bare) && !names.is_empty() {
+            if self.particles.contains(bare) && !names.is_empty() {
                 in_father = true;
                 continue;
             }
             let target = if in_father { &mut father } else { &mut names };
-            target.push(self.normalise_token(&bare, target.is_empty()));
+            target.push(self.normalise_token(bare, target.is_empty()));
         }
         out.name = names.join(" ");
         if !father.is_empty() {
