@@ -98,18 +98,22 @@ impl NameRules {
         }
         let mut out = StdName::default();
         let bares: Vec<String> = split.iter().map(|t| t.chars().filter(|c| c.is_alphanumeric()).collect()).collect();
-        // A title is a known title written as one ("S.PD.", "HJ"); a lone letter is an initial.
+        let normal: Vec<String> = bares.iter().map(|b| self.normalise_token(b)).collect();
+        // A title is a known title written as one ("S.PD.", "HJ"), also after normalising
+        // ("CH" → "KH"); a lone letter is an initial, not a title.
         let is_title: Vec<bool> = split
             .iter()
-            .zip(&bares)
-            .map(|(t, b)| self.titles.contains(b) && (b.len() > 1 || t.contains('.')))
+            .zip(bares.iter().zip(&normal))
+            .map(|(t, (b, n))| {
+                (self.titles.contains(b) && (b.len() > 1 || t.contains('.'))) || (n.len() > 1 && self.titles.contains(n))
+            })
             .collect();
         // A name made only of title-like words is kept as it is (someone may be called so).
         let any_name = bares.iter().zip(&is_title).any(|(b, t)| !b.is_empty() && !t);
         let mut names: Vec<String> = Vec::with_capacity(split.len());
         let mut father: Vec<String> = Vec::new();
         let mut in_father = false;
-        for (bare, title) in bares.iter().zip(is_title) {
+        for ((bare, norm), title) in bares.iter().zip(normal).zip(is_title) {
             if bare.is_empty() {
                 continue;
             }
@@ -122,7 +126,11 @@ impl NameRules {
                 continue;
             }
             let target = if in_father { &mut father } else { &mut names };
-            target.push(self.normalise_token(bare, target.is_empty()));
+            let token = match self.first.get(bare) {
+                Some(v) if target.is_empty() => v.clone(),
+                _ => norm,
+            };
+            target.push(token);
         }
         out.name = names.join(" ");
         if !father.is_empty() {
@@ -131,12 +139,7 @@ impl NameRules {
         out
     }
 
-    fn normalise_token(&self, token: &str, first: bool) -> String {
-        if first {
-            if let Some(v) = self.first.get(token) {
-                return v.clone();
-            }
-        }
+    fn normalise_token(&self, token: &str) -> String {
         if let Some(v) = self.tokens.get(token) {
             return v.clone();
         }
