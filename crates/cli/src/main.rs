@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     /// Generate synthetic sources (SIAK, Regsosek, DTKS, P3KE, supporting lists, Susenas) with ground truth.
     Generate(GenerateArgs),
+    /// Read source files into validated, standardised records; rejects and a report beside them.
+    Ingest(IngestArgs),
     /// Run the whole path on the embedded default (today: generate Kota Kediri and summarise it).
     Demo {
         /// Where to write the demo data.
@@ -56,6 +58,22 @@ enum Command {
 }
 
 #[derive(clap::Args)]
+struct IngestArgs {
+    /// Directory holding the source files (siak_penduduk.csv, dtks.csv, ... or .csv.gz).
+    #[arg(long, env = "DTSEN_SOURCES", default_value = "sources")]
+    sources: PathBuf,
+    /// Output directory (persons.tsv, families.tsv, lists.tsv, survey.tsv, rejects.csv, ingest-report.json).
+    #[arg(long, env = "DTSEN_INGEST_OUT", default_value = "ingested")]
+    out: PathBuf,
+    /// Date the data is read against (NIK centuries, future dates, ages), YYYY-MM-DD; default today.
+    #[arg(long, env = "DTSEN_AS_OF")]
+    as_of: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
 struct GenerateArgs {
     /// Region code or name (35.71, 3571, "Kota Kediri"), or `all` for the whole country.
     #[arg(long, env = "DTSEN_REGION", default_value = "35.71")]
@@ -84,6 +102,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Generate(args) => generate(args),
+        Command::Ingest(args) => ingest(args),
         Command::Demo { dir } => demo(dir),
         Command::Region { query, json } => region(&query, json),
         Command::Bench(cmd) => bench::run(cmd),
@@ -209,6 +228,82 @@ fn generate(args: GenerateArgs) -> Result<()> {
             secs,
             report.persons as f64 / secs.max(1e-9),
             args.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn ingest(args: IngestArgs) -> Result<()> {
+    let as_of = match &args.as_of {
+        Some(d) => parse_date(d, "--as-of")?,
+        None => today(),
+    };
+    let opts = dtsen_ingest::Options {
+        as_of,
+        ..Default::default()
+    };
+    let tty = std::io::stderr().is_terminal();
+    let mut last_log = std::time::Instant::now();
+    let report = dtsen_ingest::ingest(&args.sources, &args.out, &opts, |p| {
+        let rate = p.records as f64 / p.elapsed.as_secs_f64().max(1e-9);
+        if tty {
+            let share = p
+                .size
+                .map(|s| format!(" {:>3.0}%", 100.0 * p.bytes as f64 / s.max(1) as f64))
+                .unwrap_or_default();
+            eprint!(
+                "\r{:<18} {:>11} records{share}  {:>9.0} records/s   ",
+                p.source, p.records, rate
+            );
+        } else if last_log.elapsed().as_secs() >= 10 {
+            last_log = std::time::Instant::now();
+            eprintln!(
+                "{{\"event\":\"ingest_progress\",\"source\":\"{}\",\"records\":{},\"bytes\":{}}}",
+                p.source, p.records, p.bytes
+            );
+        }
+    })
+    .with_context(|| format!("ingesting {}", args.sources.display()))?;
+    if tty {
+        eprintln!();
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report.to_json(as_of))?);
+    } else {
+        println!(
+            "{:<18} {:>10} {:>10} {:>10}  status",
+            "source", "read", "accepted", "rejected"
+        );
+        for s in &report.sources {
+            println!(
+                "{:<18} {:>10} {:>10} {:>10}  {}",
+                s.key, s.read, s.accepted, s.rejected, s.status
+            );
+            for m in &s.message {
+                println!("{:<18} {m}", "");
+            }
+        }
+        let secs = report.elapsed.as_secs_f64().max(1e-9);
+        println!(
+            "{:.1} MB, {} records in {:.2} s ({:.0} MB/s, {:.0} records/s) -> {}",
+            report.bytes() as f64 / 1e6,
+            report.read(),
+            secs,
+            report.bytes() as f64 / 1e6 / secs,
+            report.read() as f64 / secs,
+            args.out.display()
+        );
+    }
+    let bad = report.unreadable();
+    if !bad.is_empty() {
+        let list: Vec<String> = bad
+            .iter()
+            .map(|s| format!("{}: {}", s.key, s.message.join("; ")))
+            .collect();
+        bail!(
+            "{} source file(s) could not be read:\n  {}",
+            bad.len(),
+            list.join("\n  ")
         );
     }
     Ok(())

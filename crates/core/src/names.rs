@@ -36,7 +36,9 @@ impl NameRules {
     /// The embedded rules, parsed once per process.
     pub fn official() -> &'static NameRules {
         static RULES: OnceLock<NameRules> = OnceLock::new();
-        RULES.get_or_init(|| NameRules::from_csv(RULES_CSV).expect("embedded name rules are well-formed (tested)"))
+        RULES.get_or_init(|| {
+            NameRules::from_csv(RULES_CSV).expect("embedded name rules are well-formed (tested)")
+        })
     }
 
     /// Parses `kind,from,to,note` rows (kinds: title, token, first, spelling, particle).
@@ -57,7 +59,8 @@ impl NameRules {
             match kind {
                 // Titles are matched without their dots: "S.PD." and "SPD" are the same key.
                 "title" => {
-                    r.titles.insert(from.chars().filter(|c| c.is_alphanumeric()).collect());
+                    r.titles
+                        .insert(from.chars().filter(|c| c.is_alphanumeric()).collect());
                 }
                 "token" => {
                     r.tokens.insert(from, to);
@@ -69,7 +72,12 @@ impl NameRules {
                 "particle" => {
                     r.particles.insert(from);
                 }
-                other => return Err(format!("names rules line {}: unknown kind '{other}'", i + 2)),
+                other => {
+                    return Err(format!(
+                        "names rules line {}: unknown kind '{other}'",
+                        i + 2
+                    ))
+                }
             }
         }
         Ok(r)
@@ -97,7 +105,10 @@ impl NameRules {
             }
         }
         let mut out = StdName::default();
-        let bares: Vec<String> = split.iter().map(|t| t.chars().filter(|c| c.is_alphanumeric()).collect()).collect();
+        let bares: Vec<String> = split
+            .iter()
+            .map(|t| t.chars().filter(|c| c.is_alphanumeric()).collect())
+            .collect();
         let normal: Vec<String> = bares.iter().map(|b| self.normalise_token(b)).collect();
         // A title is a known title written as one ("S.PD.", "HJ"), also after normalising
         // ("CH" → "KH"); a lone letter is an initial, not a title.
@@ -105,11 +116,15 @@ impl NameRules {
             .iter()
             .zip(bares.iter().zip(&normal))
             .map(|(t, (b, n))| {
-                (self.titles.contains(b) && (b.len() > 1 || t.contains('.'))) || (n.len() > 1 && self.titles.contains(n))
+                (self.titles.contains(b) && (b.len() > 1 || t.contains('.')))
+                    || (n.len() > 1 && self.titles.contains(n))
             })
             .collect();
         // A name made only of title-like words is kept as it is (someone may be called so).
-        let any_name = bares.iter().zip(&is_title).any(|(b, t)| !b.is_empty() && !t);
+        let any_name = bares
+            .iter()
+            .zip(&is_title)
+            .any(|(b, t)| !b.is_empty() && !t);
         let mut names: Vec<String> = Vec::with_capacity(split.len());
         let mut father: Vec<String> = Vec::new();
         let mut in_father = false;
@@ -188,7 +203,17 @@ mod tests {
 
     #[test]
     fn muhammad_and_siti_variants_agree() {
-        for v in ["MUHAMAD RIZKY", "MOHAMAD RIZKY", "MOHAMMAD RIZKY", "MOCH. RIZKY", "MOCH RIZKY", "M. RIZKY", "MUH. RIZKY", "MOH. RIZKY", "muhammad  rizky"] {
+        for v in [
+            "MUHAMAD RIZKY",
+            "MOHAMAD RIZKY",
+            "MOHAMMAD RIZKY",
+            "MOCH. RIZKY",
+            "MOCH RIZKY",
+            "M. RIZKY",
+            "MUH. RIZKY",
+            "MOH. RIZKY",
+            "muhammad  rizky",
+        ] {
             assert_eq!(std(v), "MUHAMMAD RIZKY", "{v}");
         }
         assert_eq!(std("SITTI AMINAH"), "SITI AMINAH");

@@ -235,16 +235,27 @@ impl Nik {
     /// Compares what the NIK encodes with what a record says. A NIK is for life and is not
     /// reissued when a birth date is corrected, so disagreement is a warning, never a reason
     /// to reject the NIK (brief §2.1).
-    pub fn check_record(self, birth: Option<Date>, sex: Option<Sex>, reference: Date) -> Vec<NikWarning> {
+    pub fn check_record(
+        self,
+        birth: Option<Date>,
+        sex: Option<Sex>,
+        reference: Date,
+    ) -> Vec<NikWarning> {
         let mut out = Vec::new();
         if let (Some(b), Some(encoded)) = (birth, self.birth_date_on(reference)) {
             if b != encoded {
-                out.push(NikWarning::BirthDate { nik: encoded, record: b });
+                out.push(NikWarning::BirthDate {
+                    nik: encoded,
+                    record: b,
+                });
             }
         }
         if let Some(s) = sex {
             if s != self.sex() {
-                out.push(NikWarning::Sex { nik: self.sex(), record: s });
+                out.push(NikWarning::Sex {
+                    nik: self.sex(),
+                    record: s,
+                });
             }
         }
         out
@@ -453,11 +464,19 @@ mod tests {
     fn disagreement_with_the_record_is_a_warning() {
         let nik = parse("3571014503870002").expect("valid");
         let born = Date::new(1987, 3, 5).ok();
-        assert!(nik.check_record(born, Some(Sex::Female), reference()).is_empty());
+        assert!(nik
+            .check_record(born, Some(Sex::Female), reference())
+            .is_empty());
         let w = nik.check_record(Date::new(1987, 5, 3).ok(), Some(Sex::Male), reference());
         assert_eq!(w.len(), 2);
         assert!(matches!(w[0], NikWarning::BirthDate { .. }));
-        assert_eq!(w[1], NikWarning::Sex { nik: Sex::Female, record: Sex::Male });
+        assert_eq!(
+            w[1],
+            NikWarning::Sex {
+                nik: Sex::Female,
+                record: Sex::Male
+            }
+        );
     }
 
     #[test]

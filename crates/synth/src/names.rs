@@ -191,21 +191,27 @@ pool!(places_java, "SURABAYA MALANG KEDIRI BLITAR MADIUN NGANJUK TULUNGAGUNG JOM
 /// Stems and endings of Javanese names: older people's one-word names are built this way
 /// (SU-KIMAN, PAR-NO, SUM-INAH), which gives the long tail of rare names real registers have.
 const JAVA_STEMS: [&str; 48] = [
-    "SU", "SUR", "SUM", "SUP", "SUG", "SUK", "SUT", "SUW", "PAR", "PAI", "MAR", "WAR", "KAR", "TAR",
-    "SAR", "NGAD", "NGAT", "JUM", "KAS", "MUJ", "RUS", "SAM", "SAD", "SLAM", "TUK", "TUG", "WAG",
-    "WAK", "PON", "RAT", "TRI", "DAR", "GIT", "HAR", "KUS", "LAS", "MUL", "RIY", "SUB", "SUD", "SUH",
-    "SUJ", "SUL", "SUN", "SUY", "WID", "WIR", "YAT",
+    "SU", "SUR", "SUM", "SUP", "SUG", "SUK", "SUT", "SUW", "PAR", "PAI", "MAR", "WAR", "KAR",
+    "TAR", "SAR", "NGAD", "NGAT", "JUM", "KAS", "MUJ", "RUS", "SAM", "SAD", "SLAM", "TUK", "TUG",
+    "WAG", "WAK", "PON", "RAT", "TRI", "DAR", "GIT", "HAR", "KUS", "LAS", "MUL", "RIY", "SUB",
+    "SUD", "SUH", "SUJ", "SUL", "SUN", "SUY", "WID", "WIR", "YAT",
 ];
 const JAVA_END_M: [&str; 17] = [
-    "MAN", "NO", "TO", "DI", "JO", "MIN", "YANTO", "YONO", "ADI", "IYO", "ONO", "ARDI", "ANTO", "IMAN",
-    "IRAN", "IJAN", "UN",
+    "MAN", "NO", "TO", "DI", "JO", "MIN", "YANTO", "YONO", "ADI", "IYO", "ONO", "ARDI", "ANTO",
+    "IMAN", "IRAN", "IJAN", "UN",
 ];
-const JAVA_END_F: [&str; 13] =
-    ["INAH", "IYEM", "MI", "TI", "SIH", "ATI", "INI", "INEM", "IYATI", "YATUN", "ANI", "ARTI", "ARSIH"];
+const JAVA_END_F: [&str; 13] = [
+    "INAH", "IYEM", "MI", "TI", "SIH", "ATI", "INI", "INEM", "IYATI", "YATUN", "ANI", "ARTI",
+    "ARSIH",
+];
 
 fn java_built(rng: &mut Rng, female: bool) -> String {
     let stem = *rng.pick(&JAVA_STEMS);
-    let end = if female { *rng.pick(&JAVA_END_F) } else { *rng.pick(&JAVA_END_M) };
+    let end = if female {
+        *rng.pick(&JAVA_END_F)
+    } else {
+        *rng.pick(&JAVA_END_M)
+    };
     format!("{stem}{end}")
 }
 
@@ -363,16 +369,53 @@ fn islamic(rng: &mut Rng, f: bool, s: &mut String) {
 /// Given names of children born since about 2005: parents increasingly coin long, rare names.
 fn recent_first(rng: &mut Rng, f: bool) -> &'static str {
     const M: [&str; 40] = [
-        "ALFATIH", "ARKAN", "AQIL", "ABRISAM", "AZZAM", "BARRA", "DZAKY", "ELVARO", "FARZAN", "GHAZI",
-        "HAFIZH", "IZZAN", "KENZIE", "MALIK", "NAUFAL", "RAFARDHAN", "RAYYAN", "SAKHI", "UWAIS", "ZAYYAN",
-        "ALVARO", "ARSYA", "ATHAR", "DAVIN", "EMIR", "FATHAN", "GIBRAN", "HAIDAR", "KAFKA", "NADHIF",
-        "OMAR", "QAISAR", "RASYA", "SHAKA", "TAMA", "XAVIER", "YAZID", "ZHAFRAN", "ARDAN", "BIRRU",
+        "ALFATIH",
+        "ARKAN",
+        "AQIL",
+        "ABRISAM",
+        "AZZAM",
+        "BARRA",
+        "DZAKY",
+        "ELVARO",
+        "FARZAN",
+        "GHAZI",
+        "HAFIZH",
+        "IZZAN",
+        "KENZIE",
+        "MALIK",
+        "NAUFAL",
+        "RAFARDHAN",
+        "RAYYAN",
+        "SAKHI",
+        "UWAIS",
+        "ZAYYAN",
+        "ALVARO",
+        "ARSYA",
+        "ATHAR",
+        "DAVIN",
+        "EMIR",
+        "FATHAN",
+        "GIBRAN",
+        "HAIDAR",
+        "KAFKA",
+        "NADHIF",
+        "OMAR",
+        "QAISAR",
+        "RASYA",
+        "SHAKA",
+        "TAMA",
+        "XAVIER",
+        "YAZID",
+        "ZHAFRAN",
+        "ARDAN",
+        "BIRRU",
     ];
     const F: [&str; 40] = [
-        "AQILA", "AZZAHRA", "ALESHA", "ARSYILA", "CALLISTA", "DHIA", "ELVINA", "FAIHA", "GHAISANI", "HUMAIRA",
-        "KEISHA", "KHANZA", "MIKAILA", "NADHIRA", "NAURA", "QIANA", "RAISA", "SHAKILA", "SYIFA", "ZAFIRA",
-        "ADREENA", "ALMAHYRA", "ATHIFA", "CHIARA", "DZAKIRA", "FAYOLA", "HANIN", "INARA", "KANAYA", "LUNA",
-        "MYSHA", "NAFISA", "QUEENSHA", "RANIA", "SHAFA", "TALITHA", "VELOVE", "YUMNA", "ZIVANA", "ALMIRA",
+        "AQILA", "AZZAHRA", "ALESHA", "ARSYILA", "CALLISTA", "DHIA", "ELVINA", "FAIHA", "GHAISANI",
+        "HUMAIRA", "KEISHA", "KHANZA", "MIKAILA", "NADHIRA", "NAURA", "QIANA", "RAISA", "SHAKILA",
+        "SYIFA", "ZAFIRA", "ADREENA", "ALMAHYRA", "ATHIFA", "CHIARA", "DZAKIRA", "FAYOLA", "HANIN",
+        "INARA", "KANAYA", "LUNA", "MYSHA", "NAFISA", "QUEENSHA", "RANIA", "SHAFA", "TALITHA",
+        "VELOVE", "YUMNA", "ZIVANA", "ALMIRA",
     ];
     if f {
         pw(rng, &F)

@@ -1,0 +1,744 @@
+//! Ingest: every source layout of `shared/formats.md` read into validated, standardised
+//! canonical records, and every row that cannot be read written to `rejects.csv` with a reason.
+//! Nothing is dropped silently: per source, rows read = accepted + rejected.
+//!
+//! The pipeline per file: detect the encoding, match the header (by name, any order, any of
+//! the usual separators), then read records in batches on one thread and convert batches in
+//! parallel, writing the results in file order. Memory is bounded by the batch size.
+
+pub mod convert;
+pub mod decode;
+pub mod reader;
+pub mod schema;
+pub mod values;
+
+use convert::{Ctx, Row, Target, Warnings};
+use decode::Encoding;
+use rayon::prelude::*;
+use reader::{Fields, RawRecord, Records, SplitError};
+use schema::{HeaderMap, SourceKind, Spec};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub use values::Vocab;
+
+/// Why ingest could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The sources directory cannot be listed.
+    #[error("cannot read the sources directory {path}: {source}")]
+    SourcesDir {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An output file cannot be written.
+    #[error("cannot write {path}: {source}")]
+    Output {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Settings.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The date the data is read against: NIK centuries, future dates, ages.
+    pub as_of: dtsen_core::Date,
+    /// Records per batch.
+    pub batch: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            as_of: dtsen_core::Date::from_days(20_726),
+            batch: 16_384,
+        }
+    }
+}
+
+/// How one source went.
+#[derive(Clone, Debug, Default)]
+pub struct SourceReport {
+    /// Source key (`siak`, `dtks`, ...).
+    pub key: String,
+    /// The file read, if found.
+    pub file: Option<PathBuf>,
+    /// `ok`, `missing` (no file) or `unreadable` (see `message`).
+    pub status: String,
+    /// Why the file could not be read, or other file-level notes.
+    pub message: Vec<String>,
+    /// Detected encoding.
+    pub encoding: String,
+    /// Separator used.
+    pub separator: String,
+    /// Records read (not counting the header and blank lines).
+    pub read: u64,
+    /// Records accepted.
+    pub accepted: u64,
+    /// Records rejected.
+    pub rejected: u64,
+    /// Rejects by reason code.
+    pub rejects_by_reason: BTreeMap<String, u64>,
+    /// Warnings by reason code (a record may carry several).
+    pub warnings_by_reason: BTreeMap<String, u64>,
+    /// Columns not in the layout, kept as raw attributes.
+    pub extra_columns: Vec<String>,
+    /// Bytes read (after decompression).
+    pub bytes: u64,
+}
+
+/// What an ingest run did.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Per source, in processing order.
+    pub sources: Vec<SourceReport>,
+    /// Wall-clock time.
+    pub elapsed: Duration,
+}
+
+impl Report {
+    /// Total bytes read.
+    pub fn bytes(&self) -> u64 {
+        self.sources.iter().map(|s| s.bytes).sum()
+    }
+    /// Total records read.
+    pub fn read(&self) -> u64 {
+        self.sources.iter().map(|s| s.read).sum()
+    }
+    /// Sources that could not be read.
+    pub fn unreadable(&self) -> Vec<&SourceReport> {
+        self.sources
+            .iter()
+            .filter(|s| s.status == "unreadable")
+            .collect()
+    }
+    /// The report as JSON (`ingest-report.json`).
+    pub fn to_json(&self, as_of: dtsen_core::Date) -> serde_json::Value {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let sources: serde_json::Map<String, serde_json::Value> = self
+            .sources
+            .iter()
+            .map(|s| {
+                (
+                    s.key.clone(),
+                    serde_json::json!({
+                        "file": s.file.as_ref().map(|f| f.display().to_string()),
+                        "status": s.status, "message": s.message, "encoding": s.encoding,
+                        "separator": s.separator, "read": s.read, "accepted": s.accepted,
+                        "rejected": s.rejected, "reconciles": s.read == s.accepted + s.rejected,
+                        "rejects_by_reason": s.rejects_by_reason, "warnings_by_reason": s.warnings_by_reason,
+                        "extra_columns": s.extra_columns, "bytes": s.bytes,
+                    }),
+                )
+            })
+            .collect();
+        serde_json::json!({
+            "as_of": as_of.to_string(),
+            "sources": sources,
+            "read": self.read(),
+            "bytes": self.bytes(),
+            "seconds": secs,
+            "records_per_second": self.read() as f64 / secs,
+            "mb_per_second": self.bytes() as f64 / 1e6 / secs,
+        })
+    }
+}
+
+/// Progress of a running ingest.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// The source being read.
+    pub source: &'static str,
+    /// Records read from it so far.
+    pub records: u64,
+    /// Bytes read from it so far.
+    pub bytes: u64,
+    /// Its size on disk (compressed size for `.gz`), if known.
+    pub size: Option<u64>,
+    /// Time since the start.
+    pub elapsed: Duration,
+}
+
+/// Output file names.
+pub const PERSONS: &str = "persons.tsv";
+/// See [`PERSONS`].
+pub const FAMILIES: &str = "families.tsv";
+/// See [`PERSONS`].
+pub const LISTS: &str = "lists.tsv";
+/// See [`PERSONS`].
+pub const SURVEY: &str = "survey.tsv";
+/// See [`PERSONS`].
+pub const REJECTS: &str = "rejects.csv";
+/// See [`PERSONS`].
+pub const REPORT: &str = "ingest-report.json";
+
+struct Outputs {
+    files: Vec<(PathBuf, BufWriter<File>)>,
+}
+
+impl Outputs {
+    fn create(dir: &Path) -> Result<Outputs, IngestError> {
+        std::fs::create_dir_all(dir).map_err(|e| IngestError::Output {
+            path: dir.to_owned(),
+            source: e,
+        })?;
+        let mut files = Vec::new();
+        for (name, header) in [
+            (PERSONS, convert::PERSONS_HEADER),
+            (FAMILIES, convert::FAMILIES_HEADER),
+            (LISTS, convert::LISTS_HEADER),
+            (SURVEY, ""),
+            (REJECTS, "source,file,line,reason,message,raw"),
+        ] {
+            let path = dir.join(name);
+            let f = File::create(&path).map_err(|e| IngestError::Output {
+                path: path.clone(),
+                source: e,
+            })?;
+            let mut w = BufWriter::with_capacity(1 << 20, f);
+            if !header.is_empty() {
+                writeln!(w, "{header}").map_err(|e| IngestError::Output {
+                    path: path.clone(),
+                    source: e,
+                })?;
+            }
+            files.push((path, w));
+        }
+        Ok(Outputs { files })
+    }
+
+    fn write(&mut self, i: usize, bytes: &[u8]) -> Result<(), IngestError> {
+        let (path, w) = &mut self.files[i];
+        w.write_all(bytes).map_err(|e| IngestError::Output {
+            path: path.clone(),
+            source: e,
+        })
+    }
+
+    fn finish(mut self) -> Result<(), IngestError> {
+        for (path, w) in &mut self.files {
+            w.flush().map_err(|e| IngestError::Output {
+                path: path.clone(),
+                source: e,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+const OUT_PERSONS: usize = 0;
+const OUT_FAMILIES: usize = 1;
+const OUT_LISTS: usize = 2;
+const OUT_SURVEY: usize = 3;
+const OUT_REJECTS: usize = 4;
+
+/// Reads every source found in `sources` and writes the canonical files, the rejects and
+/// the report into `out`.
+pub fn ingest(
+    sources: &Path,
+    out: &Path,
+    opts: &Options,
+    mut progress: impl FnMut(&Progress),
+) -> Result<Report, IngestError> {
+    let started = Instant::now();
+    let listing: Vec<PathBuf> = std::fs::read_dir(sources)
+        .map_err(|e| IngestError::SourcesDir {
+            path: sources.to_owned(),
+            source: e,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    let mut outputs = Outputs::create(out)?;
+    let ctx = Ctx {
+        regions: dtsen_core::RegionTable::official(),
+        vocab: Vocab::official(),
+        names: dtsen_core::NameRules::official(),
+        as_of: opts.as_of,
+    };
+    let mut report = Report::default();
+    for kind in SourceKind::ALL {
+        let spec = kind.spec();
+        let mut sr = SourceReport {
+            key: spec.key.to_owned(),
+            ..SourceReport::default()
+        };
+        match find(&listing, spec.stem) {
+            None => {
+                sr.status = "missing".into();
+                sr.message.push(format!(
+                    "no {0}.csv or {0}.csv.gz in {1}",
+                    spec.stem,
+                    sources.display()
+                ));
+            }
+            Some(path) => {
+                sr.file = Some(path.clone());
+                if let Err(why) = read_source(
+                    spec,
+                    &path,
+                    &ctx,
+                    opts,
+                    &mut outputs,
+                    &mut sr,
+                    started,
+                    &mut progress,
+                )? {
+                    sr.status = "unreadable".into();
+                    sr.message.push(why);
+                } else {
+                    sr.status = "ok".into();
+                }
+            }
+        }
+        report.sources.push(sr);
+    }
+    report.elapsed = started.elapsed();
+    if report
+        .sources
+        .iter()
+        .all(|s| s.key != "susenas" || s.status != "ok")
+    {
+        outputs.write(OUT_SURVEY, b"source\tline\twarnings\n")?;
+    }
+    outputs.finish()?;
+    let json = report.to_json(opts.as_of);
+    let path = out.join(REPORT);
+    let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+    std::fs::write(&path, text + "\n").map_err(|e| IngestError::Output { path, source: e })?;
+    Ok(report)
+}
+
+/// The file for a source stem: `stem.csv` or `stem.csv.gz`, case-insensitively.
+fn find(listing: &[PathBuf], stem: &str) -> Option<PathBuf> {
+    let want = [format!("{stem}.csv"), format!("{stem}.csv.gz")];
+    let mut found: Vec<&PathBuf> = listing
+        .iter()
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| want.iter().any(|w| w.eq_ignore_ascii_case(n)))
+        })
+        .collect();
+    found.sort();
+    found.first().map(|p| (*p).clone())
+}
+
+/// The usual separators, tried on the header.
+const SEPARATORS: [char; 4] = [',', ';', '|', '\t'];
+
+fn sep_name(c: char) -> String {
+    match c {
+        '\t' => "tab".into(),
+        c => c.to_string(),
+    }
+}
+
+/// Reads one source file. The outer error is an output failure; the inner one says why the
+/// file could not be read at all.
+#[allow(clippy::too_many_arguments)]
+fn read_source(
+    spec: &'static Spec,
+    path: &Path,
+    ctx: &Ctx,
+    opts: &Options,
+    outputs: &mut Outputs,
+    sr: &mut SourceReport,
+    started: Instant,
+    progress: &mut impl FnMut(&Progress),
+) -> Result<Result<(), String>, IngestError> {
+    let sample = match reader::sample(path, 1 << 16) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(format!("cannot read {}: {e}", path.display()))),
+    };
+    if sample.is_empty() {
+        return Ok(Err(format!(
+            "{} is empty: not even a header row",
+            path.display()
+        )));
+    }
+    if sample.contains(&0) {
+        return Ok(Err(format!(
+            "{} holds binary data (NUL bytes): it is not a CSV text file",
+            path.display()
+        )));
+    }
+    let enc = decode::detect(&sample);
+    sr.encoding = enc.name().into();
+    let size = std::fs::metadata(path).ok().map(|m| m.len());
+    let input = match reader::open(path) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(format!("cannot open {}: {e}", path.display()))),
+    };
+    let mut records = Records::new(input);
+    let header = match records.next_record() {
+        Ok(Some(h)) => h,
+        Ok(None) => {
+            return Ok(Err(format!(
+                "{} is empty: not even a header row",
+                path.display()
+            )))
+        }
+        Err(e) => return Ok(Err(format!("cannot read {}: {e}", path.display()))),
+    };
+    sr.bytes += header.bytes.len() as u64 + 1;
+    let (text, _) = decode::decode(&header.bytes, enc);
+    // The separator that finds the most layout columns; the usual one on a tie.
+    let mut best: Option<(char, HeaderMap, Vec<String>)> = None;
+    for sep in std::iter::once(spec.separator).chain(SEPARATORS) {
+        let mut f = Fields::default();
+        if f.split(&text, sep).is_err() {
+            continue;
+        }
+        let names: Vec<String> = (0..f.len()).map(|i| f.get(i).to_owned()).collect();
+        let map = HeaderMap::new(spec, &names);
+        if best.as_ref().is_none_or(|b| map.found() > b.1.found()) {
+            best = Some((sep, map, names));
+        }
+    }
+    let Some((sep, map, names)) = best else {
+        return Ok(Err(format!(
+            "{}: the header row cannot be read",
+            path.display()
+        )));
+    };
+    sr.separator = sep_name(sep);
+    if !map.missing.is_empty() {
+        let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
+        return Ok(Err(format!(
+            "{}: the header lacks required columns {:?} (found {} columns: {:?}{}); check the separator (expected '{}') and the column names",
+            path.display(),
+            map.missing,
+            names.len(),
+            shown,
+            if names.len() > 8 { ", ..." } else { "" },
+            sep_name(spec.separator)
+        )));
+    }
+    if sep != spec.separator {
+        sr.message.push(format!(
+            "separator '{}' used instead of the usual '{}'",
+            sep_name(sep),
+            sep_name(spec.separator)
+        ));
+    }
+    for d in &map.duplicates {
+        sr.message.push(format!(
+            "duplicate column '{d}': the first one is used, this one is kept as a raw attribute"
+        ));
+    }
+    sr.extra_columns = map.extra.iter().map(|(_, n)| n.clone()).collect();
+    if spec.kind == SourceKind::Susenas {
+        let mut h = b"source\tline".to_vec();
+        for n in &names {
+            h.push(b'\t');
+            convert::tsv(&mut h, n.trim());
+        }
+        h.extend_from_slice(b"\twarnings\n");
+        outputs.write(OUT_SURVEY, &h)?;
+    }
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    let job = Job {
+        spec,
+        map: &map,
+        sep,
+        enc,
+        ctx,
+        file: &file_name,
+    };
+    let mut batch: Vec<RawRecord> = Vec::with_capacity(opts.batch);
+    loop {
+        let next = match records.next_record() {
+            Ok(r) => r,
+            Err(e) => {
+                flush(&job, &mut batch, outputs, sr)?;
+                return Ok(Err(format!(
+                    "{}: read error after line {}: {e}",
+                    path.display(),
+                    sr.read + 1
+                )));
+            }
+        };
+        let done = next.is_none();
+        if let Some(r) = next {
+            sr.bytes += r.bytes.len() as u64 + u64::from(r.lines);
+            batch.push(r);
+        }
+        if batch.len() >= opts.batch || (done && !batch.is_empty()) {
+            flush(&job, &mut batch, outputs, sr)?;
+            progress(&Progress {
+                source: spec.key,
+                records: sr.read,
+                bytes: sr.bytes,
+                size,
+                elapsed: started.elapsed(),
+            });
+        }
+        if done {
+            return Ok(Ok(()));
+        }
+    }
+}
+
+/// Everything a worker needs to convert records of one file.
+struct Job<'a> {
+    spec: &'static Spec,
+    map: &'a HeaderMap,
+    sep: char,
+    enc: Encoding,
+    ctx: &'a Ctx<'a>,
+    file: &'a str,
+}
+
+/// Converted output of a slice of records.
+#[derive(Default)]
+struct Part {
+    outs: [Vec<u8>; 5],
+    read: u64,
+    accepted: u64,
+    rejects: BTreeMap<&'static str, u64>,
+    warnings: BTreeMap<&'static str, u64>,
+}
+
+fn flush(
+    job: &Job,
+    batch: &mut Vec<RawRecord>,
+    outputs: &mut Outputs,
+    sr: &mut SourceReport,
+) -> Result<(), IngestError> {
+    let parts: Vec<Part> = batch
+        .par_chunks(1024)
+        .map(|chunk| convert_chunk(job, chunk))
+        .collect();
+    batch.clear();
+    for p in parts {
+        for (i, buf) in p.outs.iter().enumerate() {
+            if !buf.is_empty() {
+                outputs.write(i, buf)?;
+            }
+        }
+        sr.read += p.read;
+        sr.accepted += p.accepted;
+        for (k, v) in p.rejects {
+            sr.rejected += v;
+            *sr.rejects_by_reason.entry(k.to_owned()).or_default() += v;
+        }
+        for (k, v) in p.warnings {
+            *sr.warnings_by_reason.entry(k.to_owned()).or_default() += v;
+        }
+    }
+    Ok(())
+}
+
+fn convert_chunk(job: &Job, chunk: &[RawRecord]) -> Part {
+    let mut part = Part::default();
+    let mut fields = Fields::default();
+    for rec in chunk {
+        one(
+            job,
+            rec.line,
+            rec.lines,
+            &rec.bytes,
+            rec.too_long,
+            &mut fields,
+            &mut part,
+        );
+    }
+    part
+}
+
+/// Converts one record; a joined record that does not parse is taken apart line by line.
+fn one(
+    job: &Job,
+    line: u64,
+    lines: u32,
+    bytes: &[u8],
+    too_long: bool,
+    fields: &mut Fields,
+    part: &mut Part,
+) {
+    if too_long {
+        reject(
+            job,
+            part,
+            line,
+            bytes,
+            "line_too_long",
+            format!("the line is longer than {} bytes", reader::MAX_LINE),
+        );
+        return;
+    }
+    let (text, fell_back) = decode::decode(bytes, job.enc);
+    if text.trim().is_empty() {
+        return; // blank lines are not records
+    }
+    if text.contains('\0') {
+        reject(
+            job,
+            part,
+            line,
+            bytes,
+            "binary_data",
+            "the line holds NUL bytes".into(),
+        );
+        return;
+    }
+    let split = fields.split(&text, job.sep);
+    let width_ok = split.is_ok()
+        && (fields.len() == job.map.width
+            || (fields.len() > job.map.width
+                && (job.map.width..fields.len()).all(|i| fields.get(i).is_empty())));
+    if !width_ok && lines > 1 {
+        // Joined because a quote was open: the first line is broken; read the rest alone.
+        let mut pieces = bytes.split(|&c| c == b'\n');
+        let first = pieces.next().unwrap_or_default();
+        reject(
+            job,
+            part,
+            line,
+            first,
+            "unclosed_quote",
+            "a quoted field is never closed on this line".into(),
+        );
+        for (k, piece) in pieces.enumerate() {
+            one(job, line + 1 + k as u64, 1, piece, false, fields, part);
+        }
+        return;
+    }
+    match split {
+        Err(SplitError::UnclosedQuote) => {
+            reject(
+                job,
+                part,
+                line,
+                bytes,
+                "unclosed_quote",
+                "a quoted field is never closed".into(),
+            );
+            return;
+        }
+        Err(SplitError::TextAfterQuote) => {
+            reject(
+                job,
+                part,
+                line,
+                bytes,
+                "bad_quote",
+                "text follows a closing quote before the separator".into(),
+            );
+            return;
+        }
+        Ok(()) => {}
+    }
+    if !width_ok {
+        let msg = format!(
+            "{} fields where the header has {}",
+            fields.len(),
+            job.map.width
+        );
+        reject(job, part, line, bytes, "column_count", msg);
+        return;
+    }
+    part.read += 1;
+    let mut w = Warnings::default();
+    if fell_back {
+        w.0.push("encoding_fallback");
+    }
+    if fields.len() > job.map.width {
+        w.0.push("trailing_empty_columns");
+    }
+    let row = Row {
+        fields,
+        map: job.map,
+        spec: job.spec,
+    };
+    let mut buf = std::mem::take(&mut part.outs[OUT_PERSONS]);
+    let before = buf.len();
+    let res = convert::convert(job.spec.kind, &row, line, job.ctx, &mut w, &mut buf);
+    match res {
+        Ok(target) => {
+            part.accepted += 1;
+            for x in &w.0 {
+                *part.warnings.entry(x).or_default() += 1;
+            }
+            let i = match target {
+                Target::Persons => OUT_PERSONS,
+                Target::Families => OUT_FAMILIES,
+                Target::Lists => OUT_LISTS,
+                Target::Survey => OUT_SURVEY,
+            };
+            if i != OUT_PERSONS {
+                part.outs[i].extend_from_slice(&buf[before..]);
+                buf.truncate(before);
+            }
+            part.outs[OUT_PERSONS] = buf;
+        }
+        Err((code, msg)) => {
+            buf.truncate(before);
+            part.outs[OUT_PERSONS] = buf;
+            part.read -= 1;
+            reject(job, part, line, bytes, code, msg);
+        }
+    }
+}
+
+/// Longest raw line copied into `rejects.csv`.
+const MAX_RAW: usize = 64 * 1024;
+
+fn reject(job: &Job, part: &mut Part, line: u64, raw: &[u8], code: &'static str, message: String) {
+    part.read += 1;
+    *part.rejects.entry(code).or_default() += 1;
+    let (text, _) = decode::decode(&raw[..raw.len().min(MAX_RAW)], job.enc);
+    let out = &mut part.outs[OUT_REJECTS];
+    for (i, f) in [
+        job.spec.key,
+        job.file,
+        &line.to_string(),
+        code,
+        &message,
+        &text,
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            out.push(b',');
+        }
+        csv_field(out, f);
+    }
+    if raw.len() > MAX_RAW {
+        out.extend_from_slice(b" (cut)");
+    }
+    out.push(b'\n');
+}
+
+/// A CSV field, quoted when needed; NUL bytes are shown as `\0`.
+fn csv_field(out: &mut Vec<u8>, s: &str) {
+    let needs = s
+        .bytes()
+        .any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r' | 0));
+    if !needs {
+        out.extend_from_slice(s.as_bytes());
+        return;
+    }
+    out.push(b'"');
+    for c in s.bytes() {
+        match c {
+            b'"' => out.extend_from_slice(b"\"\""),
+            0 => out.extend_from_slice(b"\\0"),
+            c => out.push(c),
+        }
+    }
+    out.push(b'"');
+}

@@ -1,0 +1,380 @@
+//! The layouts of `shared/formats.md`: file names, separators, the columns each source must
+//! have, and how a header is matched to them (by name, case-insensitively, in any order).
+
+/// A source the ingest knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceKind {
+    /// Civil registry extract.
+    Siak,
+    /// Regsosek 2022 family file.
+    RegsosekKeluarga,
+    /// Regsosek 2022 member file.
+    RegsosekAnggota,
+    /// DTKS.
+    Dtks,
+    /// P3KE.
+    P3ke,
+    /// Civil servants.
+    Asn,
+    /// Electricity customers.
+    Pln,
+    /// Health-insurance contribution recipients.
+    BpjsPbi,
+    /// Household consumption survey sample.
+    Susenas,
+}
+
+/// What a source looks like.
+pub struct Spec {
+    /// The source.
+    pub kind: SourceKind,
+    /// Key in reports and rejects (`siak`, `dtks`, ...).
+    pub key: &'static str,
+    /// File name stem (`siak_penduduk` for `siak_penduduk.csv` and `.csv.gz`).
+    pub stem: &'static str,
+    /// Usual separator.
+    pub separator: char,
+    /// Columns read by name; the ones marked required must be in the header.
+    pub columns: &'static [(&'static str, bool)],
+    /// Columns that must be non-empty in every row (else the row is rejected).
+    pub must_have: &'static [&'static str],
+}
+
+impl SourceKind {
+    /// All sources, in processing order.
+    pub const ALL: [SourceKind; 9] = [
+        SourceKind::Siak,
+        SourceKind::RegsosekKeluarga,
+        SourceKind::RegsosekAnggota,
+        SourceKind::Dtks,
+        SourceKind::P3ke,
+        SourceKind::Asn,
+        SourceKind::Pln,
+        SourceKind::BpjsPbi,
+        SourceKind::Susenas,
+    ];
+
+    /// The layout of this source.
+    pub fn spec(self) -> &'static Spec {
+        match self {
+            SourceKind::Siak => &SIAK,
+            SourceKind::RegsosekKeluarga => &REGSOSEK_KELUARGA,
+            SourceKind::RegsosekAnggota => &REGSOSEK_ANGGOTA,
+            SourceKind::Dtks => &DTKS,
+            SourceKind::P3ke => &P3KE,
+            SourceKind::Asn => &ASN,
+            SourceKind::Pln => &PLN,
+            SourceKind::BpjsPbi => &BPJS,
+            SourceKind::Susenas => &SUSENAS,
+        }
+    }
+}
+
+const R: bool = true;
+const O: bool = false;
+
+static SIAK: Spec = Spec {
+    kind: SourceKind::Siak,
+    key: "siak",
+    stem: "siak_penduduk",
+    separator: ',',
+    columns: &[
+        ("NIK", R),
+        ("NO_KK", R),
+        ("NAMA_LGKP", R),
+        ("TMPT_LHR", O),
+        ("TGL_LHR", R),
+        ("JENIS_KLMIN", R),
+        ("STAT_HBKEL", R),
+        ("STAT_KWN", O),
+        ("AGAMA", O),
+        ("PDDK_AKH", O),
+        ("JENIS_PKRJN", O),
+        ("NO_PROP", R),
+        ("NO_KAB", R),
+        ("NO_KEC", R),
+        ("NO_KEL", R),
+        ("ALAMAT", O),
+        ("NO_RT", O),
+        ("NO_RW", O),
+        ("STATUS_HIDUP", O),
+        ("TGL_MATI", O),
+        ("TGL_UPDATE", O),
+    ],
+    must_have: &["NIK", "NAMA_LGKP"],
+};
+
+static REGSOSEK_KELUARGA: Spec = Spec {
+    kind: SourceKind::RegsosekKeluarga,
+    key: "regsosek_keluarga",
+    stem: "regsosek_keluarga",
+    separator: ',',
+    columns: &[
+        ("id_keluarga", R),
+        ("r101", R),
+        ("r102", R),
+        ("r103", R),
+        ("r104", R),
+        ("r105", O),
+        ("r107", O),
+        ("r108", O),
+        ("r112", O),
+        ("r114", O),
+        ("r301a", O),
+        ("r301b", O),
+        ("r302", O),
+        ("r303", O),
+        ("r304", O),
+        ("r305", O),
+        ("r306a", O),
+        ("r307a", O),
+        ("r307b", O),
+        ("r308", O),
+        ("r309a", O),
+        ("r309b", O),
+        ("r310", O),
+        ("r502a", O),
+        ("r502b", O),
+        ("r502c", O),
+        ("r502d", O),
+        ("r502e", O),
+        ("r502f", O),
+        ("r502g", O),
+        ("r502h", O),
+        ("r502i", O),
+        ("r502j", O),
+        ("r502k", O),
+        ("r502l", O),
+        ("r502m", O),
+        ("r502n", O),
+        ("r503a", O),
+        ("r503b", O),
+        ("r504a", O),
+        ("r504b", O),
+        ("r504c", O),
+        ("r504d", O),
+        ("r504e", O),
+        ("r505", O),
+        ("r506", O),
+        ("latitude", O),
+        ("longitude", O),
+        ("tanggal_pendataan", O),
+    ],
+    must_have: &["id_keluarga"],
+};
+
+static REGSOSEK_ANGGOTA: Spec = Spec {
+    kind: SourceKind::RegsosekAnggota,
+    key: "regsosek_anggota",
+    stem: "regsosek_anggota",
+    separator: ',',
+    columns: &[
+        ("id_keluarga", R),
+        ("r401", O),
+        ("r402", R),
+        ("r403", R),
+        ("r404", O),
+        ("r405", R),
+        ("r406", R),
+        ("r407", O),
+        ("r408", O),
+        ("r409", R),
+        ("r410", O),
+        ("r412", O),
+        ("r415", O),
+        ("r416a", O),
+        ("r417", O),
+        ("r418", O),
+        ("r420", O),
+        ("r428a", O),
+        ("r428b", O),
+        ("r428c", O),
+        ("r428d", O),
+        ("r428e", O),
+        ("r428f", O),
+        ("r428g", O),
+        ("r428h", O),
+        ("r428i", O),
+        ("r428j", O),
+        ("r430", O),
+        ("r431a", O),
+    ],
+    must_have: &["id_keluarga", "r402"],
+};
+
+static DTKS: Spec = Spec {
+    kind: SourceKind::Dtks,
+    key: "dtks",
+    stem: "dtks",
+    separator: ';',
+    columns: &[
+        ("IDDTKS", O),
+        ("NIK", R),
+        ("NOKK", R),
+        ("NAMA", R),
+        ("TMP_LAHIR", O),
+        ("TGL_LAHIR", R),
+        ("JENIS_KELAMIN", R),
+        ("HUB_KEL", R),
+        ("ALAMAT", O),
+        ("RT", O),
+        ("RW", O),
+        ("KODE_WILAYAH", R),
+        ("PEKERJAAN", O),
+        ("JENIS_LANTAI", O),
+        ("JENIS_DINDING", O),
+        ("SUMBER_AIR", O),
+        ("PENERANGAN", O),
+        ("STATUS_PKH", O),
+        ("STATUS_BPNT", O),
+        ("STATUS_PBI", O),
+        ("TGL_UPDATE", O),
+    ],
+    must_have: &["NAMA"],
+};
+
+static P3KE: Spec = Spec {
+    kind: SourceKind::P3ke,
+    key: "p3ke",
+    stem: "p3ke",
+    separator: '|',
+    columns: &[
+        ("ID_KELUARGA_P3KE", R),
+        ("DESIL_P3KE", O),
+        ("NO_KK", R),
+        ("KODE_DESA", R),
+        ("ALAMAT", O),
+        ("NIK", R),
+        ("NAMA", R),
+        ("TANGGAL_LAHIR", R),
+        ("JENIS_KELAMIN", R),
+        ("HUBUNGAN", R),
+        ("PENDIDIKAN", O),
+        ("PEKERJAAN", O),
+        ("PUNYA_RUMAH", O),
+        ("JENIS_ATAP", O),
+        ("JENIS_LANTAI", O),
+    ],
+    must_have: &["ID_KELUARGA_P3KE", "NAMA"],
+};
+
+static ASN: Spec = Spec {
+    kind: SourceKind::Asn,
+    key: "asn",
+    stem: "asn",
+    separator: ',',
+    columns: &[("NIK", R), ("NAMA", O), ("INSTANSI", O), ("JENIS", R)],
+    must_have: &["NIK"],
+};
+
+static PLN: Spec = Spec {
+    kind: SourceKind::Pln,
+    key: "pln",
+    stem: "pln",
+    separator: ',',
+    columns: &[
+        ("ID_PELANGGAN", R),
+        ("NIK", R),
+        ("DAYA_VA", O),
+        ("SUBSIDI", O),
+    ],
+    must_have: &["ID_PELANGGAN"],
+};
+
+static BPJS: Spec = Spec {
+    kind: SourceKind::BpjsPbi,
+    key: "bpjs_pbi",
+    stem: "bpjs_pbi",
+    separator: ',',
+    columns: &[("NIK", R), ("NO_KARTU", O), ("JENIS_PBI", O), ("STATUS", O)],
+    must_have: &["NIK"],
+};
+
+static SUSENAS: Spec = Spec {
+    kind: SourceKind::Susenas,
+    key: "susenas",
+    stem: "susenas",
+    separator: ',',
+    columns: &[
+        ("kode_kelurahan_desa", O),
+        ("jumlah_anggota_keluarga", R),
+        ("pengeluaran_per_kapita", R),
+        ("bobot", R),
+    ],
+    must_have: &["pengeluaran_per_kapita"],
+};
+
+/// Normalises a header name for matching: trimmed, upper case, BOM and quotes removed.
+pub fn header_key(s: &str) -> String {
+    s.trim_start_matches('\u{FEFF}')
+        .trim()
+        .trim_matches('"')
+        .trim()
+        .to_uppercase()
+}
+
+/// A header matched to a spec.
+#[derive(Debug, Clone)]
+pub struct HeaderMap {
+    /// For each spec column, its index in the file, if present.
+    pub index: Vec<Option<usize>>,
+    /// Columns of the file not in the spec: (index, original name), kept as raw attributes.
+    pub extra: Vec<(usize, String)>,
+    /// Duplicate header names (the first occurrence is used; later ones are kept as extras).
+    pub duplicates: Vec<String>,
+    /// Required columns missing from the header.
+    pub missing: Vec<&'static str>,
+    /// Number of columns in the header.
+    pub width: usize,
+}
+
+impl HeaderMap {
+    /// Matches header fields against a spec.
+    pub fn new(spec: &Spec, header: &[String]) -> HeaderMap {
+        let keys: Vec<String> = header.iter().map(|h| header_key(h)).collect();
+        let mut index = Vec::with_capacity(spec.columns.len());
+        let mut used = vec![false; keys.len()];
+        let mut missing = Vec::new();
+        for (name, required) in spec.columns {
+            let want = name.to_uppercase();
+            let i = keys.iter().position(|k| *k == want);
+            if let Some(i) = i {
+                used[i] = true;
+            } else if *required {
+                missing.push(*name);
+            }
+            index.push(i);
+        }
+        let mut duplicates = Vec::new();
+        let mut extra = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            if used[i] {
+                continue;
+            }
+            if keys[..i].contains(k) {
+                duplicates.push(header[i].clone());
+            }
+            extra.push((i, header[i].trim().to_owned()));
+        }
+        HeaderMap {
+            index,
+            extra,
+            duplicates,
+            missing,
+            width: header.len(),
+        }
+    }
+
+    /// How many spec columns were found.
+    pub fn found(&self) -> usize {
+        self.index.iter().filter(|i| i.is_some()).count()
+    }
+}
+
+/// The index of a column in a spec's column list (for `Row::get`).
+pub fn col(spec: &Spec, name: &str) -> usize {
+    spec.columns
+        .iter()
+        .position(|(n, _)| *n == name)
+        .unwrap_or(usize::MAX)
+}

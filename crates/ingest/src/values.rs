@@ -1,0 +1,379 @@
+//! Reading values: sexes, dates, region codes, identifiers and text labels, each into the
+//! canonical vocabulary with a typed outcome. The label tables are data (`data/codes/`).
+
+use dtsen_core::codes::{label_key, CodeBook};
+use dtsen_core::{Date, KkError, KkNumber, Nik, NikError, RegionCode, RegionTable};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const ALIASES_CSV: &str = include_str!("../../../data/codes/aliases.csv");
+
+/// Text → code for every code list: the labels of `codes.csv` plus the aliases of
+/// `aliases.csv`, keyed by the letters and digits of the text in upper case.
+pub struct Vocab {
+    map: HashMap<(&'static str, String), u16>,
+}
+
+impl Vocab {
+    /// The embedded vocabulary.
+    pub fn official() -> &'static Vocab {
+        static V: OnceLock<Vocab> = OnceLock::new();
+        V.get_or_init(|| {
+            let book = CodeBook::official();
+            let mut map = HashMap::new();
+            for name in book.names() {
+                let name: &'static str = Box::leak(name.to_owned().into_boxed_str());
+                if let Some(list) = book.list(name) {
+                    for e in list.entries() {
+                        map.insert((name, label_key(&e.label_id)), e.code);
+                        map.insert((name, label_key(&e.label_en)), e.code);
+                    }
+                }
+            }
+            let mut rdr = ALIASES_CSV.lines().skip(1);
+            for line in rdr.by_ref() {
+                let parts: Vec<&str> = line.split(',').collect();
+                if parts.len() < 3 {
+                    continue;
+                }
+                let Ok(code) = parts[2].trim().parse::<u16>() else {
+                    continue;
+                };
+                let name: &'static str = Box::leak(parts[0].trim().to_owned().into_boxed_str());
+                map.insert((name, label_key(parts[1])), code);
+            }
+            Vocab { map }
+        })
+    }
+
+    /// The code of `text` in `list`, if known.
+    pub fn code(&self, list: &'static str, text: &str) -> Option<u16> {
+        self.map.get(&(list, label_key(text))).copied()
+    }
+}
+
+/// The outcome of reading a NIK.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NikStatus {
+    /// Valid.
+    Valid(Nik),
+    /// Empty, `-`, `0`, `NULL`.
+    Missing,
+    /// Present but invalid, with the reason.
+    Invalid(&'static str),
+}
+
+impl NikStatus {
+    /// The status column text.
+    pub fn label(&self) -> &'static str {
+        match self {
+            NikStatus::Valid(_) => "valid",
+            NikStatus::Missing => "missing",
+            NikStatus::Invalid(r) => r,
+        }
+    }
+}
+
+/// Reads a NIK.
+pub fn nik(text: &str, regions: &RegionTable, as_of: Date) -> NikStatus {
+    match Nik::parse(text, regions, as_of) {
+        Ok(n) => NikStatus::Valid(n),
+        Err(NikError::Missing) => NikStatus::Missing,
+        Err(e) => NikStatus::Invalid(match e {
+            NikError::Length(_) => "invalid:length",
+            NikError::NonDigit(_) => "invalid:non_digit",
+            NikError::UnknownProvince(_) => "invalid:unknown_province",
+            NikError::UnknownRegency(..) => "invalid:unknown_regency",
+            NikError::UnknownDistrict(..) => "invalid:unknown_district",
+            NikError::Day(_) => "invalid:day",
+            NikError::Month(_) => "invalid:month",
+            NikError::ImpossibleDate(..) => "invalid:impossible_date",
+            NikError::ZeroSerial => "invalid:zero_serial",
+            NikError::Missing => "missing",
+        }),
+    }
+}
+
+/// The outcome of reading a KK number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KkStatus {
+    /// Valid.
+    Valid(KkNumber),
+    /// Missing.
+    Missing,
+    /// Invalid, with the reason.
+    Invalid(&'static str),
+}
+
+impl KkStatus {
+    /// The status column text.
+    pub fn label(&self) -> &'static str {
+        match self {
+            KkStatus::Valid(_) => "valid",
+            KkStatus::Missing => "missing",
+            KkStatus::Invalid(r) => r,
+        }
+    }
+}
+
+/// Reads a KK number.
+pub fn kk(text: &str, regions: &RegionTable) -> KkStatus {
+    match KkNumber::parse(text, regions) {
+        Ok(k) => KkStatus::Valid(k),
+        Err(KkError::Missing) => KkStatus::Missing,
+        Err(KkError::Length(_)) => KkStatus::Invalid("invalid:length"),
+        Err(KkError::NonDigit(_)) => KkStatus::Invalid("invalid:non_digit"),
+        Err(KkError::UnknownRegion(..)) => KkStatus::Invalid("invalid:unknown_region"),
+        Err(KkError::ZeroSerial) => KkStatus::Invalid("invalid:zero_serial"),
+    }
+}
+
+/// The outcome of reading a region code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionStatus {
+    /// In the official table.
+    Known(RegionCode),
+    /// Well-formed but not in the table.
+    Unknown(RegionCode),
+    /// Missing.
+    Missing,
+    /// Not a region code.
+    Invalid,
+}
+
+impl RegionStatus {
+    /// The status column text.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RegionStatus::Known(_) => "known",
+            RegionStatus::Unknown(_) => "unknown",
+            RegionStatus::Missing => "missing",
+            RegionStatus::Invalid => "invalid",
+        }
+    }
+    /// The code, known or not.
+    pub fn code(&self) -> Option<RegionCode> {
+        match self {
+            RegionStatus::Known(c) | RegionStatus::Unknown(c) => Some(*c),
+            _ => None,
+        }
+    }
+}
+
+fn classify(
+    code: Result<RegionCode, dtsen_core::RegionCodeError>,
+    regions: &RegionTable,
+) -> RegionStatus {
+    match code {
+        Ok(c) if regions.contains(c) => RegionStatus::Known(c),
+        Ok(c) => RegionStatus::Unknown(c),
+        Err(dtsen_core::RegionCodeError::Empty) => RegionStatus::Missing,
+        Err(_) => RegionStatus::Invalid,
+    }
+}
+
+/// Reads a dotted or plain region code.
+pub fn region(text: &str, regions: &RegionTable) -> RegionStatus {
+    classify(RegionCode::parse(text), regions)
+}
+
+/// Reads a region code given as separate parts.
+pub fn region_parts(p: &str, r: &str, d: &str, v: &str, regions: &RegionTable) -> RegionStatus {
+    classify(RegionCode::from_parts(p, r, d, v), regions)
+}
+
+/// A date whose day or month may be unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartialDate {
+    /// Year.
+    pub year: i32,
+    /// Month, if known.
+    pub month: Option<u32>,
+    /// Day, if known.
+    pub day: Option<u32>,
+}
+
+impl PartialDate {
+    /// The full date when every part is known and real.
+    pub fn date(&self) -> Option<Date> {
+        Date::new(self.year, self.month?, self.day?).ok()
+    }
+    /// `YYYY-MM-DD` with `00` for unknown parts.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        dtsen_core::date::push_num(out, self.year.max(0) as u32, 4);
+        out.push(b'-');
+        dtsen_core::date::push_num(out, self.month.unwrap_or(0), 2);
+        out.push(b'-');
+        dtsen_core::date::push_num(out, self.day.unwrap_or(0), 2);
+    }
+}
+
+/// Why a date could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateIssue {
+    /// Not in any known layout.
+    Layout,
+    /// The parts do not form a real date (31 February).
+    Impossible,
+}
+
+/// Layouts of dates in the sources.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateLayout {
+    /// `YYYY-MM-DD`.
+    Iso,
+    /// `DD-MM-YYYY` (98 for an unknown day or month, as Regsosek writes it).
+    DmyDash,
+    /// `DD/MM/YYYY`.
+    DmySlash,
+}
+
+/// Reads a date in the given layout, falling back to the other layouts (files written by
+/// other programs are not always consistent). `Ok(None)` when empty.
+pub fn date(text: &str, layout: DateLayout) -> Result<Option<PartialDate>, DateIssue> {
+    let t = text.trim();
+    if t.is_empty() || t == "-" || t.eq_ignore_ascii_case("NULL") {
+        return Ok(None);
+    }
+    let b = t.as_bytes();
+    let num = |s: &[u8]| -> Option<u32> {
+        if s.is_empty() || s.len() > 4 || !s.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(s.iter().fold(0u32, |v, &c| v * 10 + u32::from(c - b'0')))
+    };
+    let (y, m, d) = if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        (num(&b[0..4]), num(&b[5..7]), num(&b[8..10]))
+    } else if b.len() == 10 && (b[2] == b'-' || b[2] == b'/') && b[5] == b[2] {
+        (num(&b[6..10]), num(&b[3..5]), num(&b[0..2]))
+    } else {
+        let _ = layout;
+        return Err(DateIssue::Layout);
+    };
+    let (Some(y), Some(m), Some(d)) = (y, m, d) else {
+        return Err(DateIssue::Layout);
+    };
+    let unknown = |v: u32| v == 98 || v == 99 || v == 0;
+    let pd = PartialDate {
+        year: y as i32,
+        month: (!unknown(m)).then_some(m),
+        day: (!unknown(d)).then_some(d),
+    };
+    if let Some(m) = pd.month {
+        if !(1..=12).contains(&m) {
+            return Err(DateIssue::Impossible);
+        }
+        if let Some(d) = pd.day {
+            if Date::new(pd.year, m, d).is_err() {
+                return Err(DateIssue::Impossible);
+            }
+        }
+    } else if pd.day.is_some_and(|d| d > 31) {
+        return Err(DateIssue::Impossible);
+    }
+    if y < 1800 {
+        return Err(DateIssue::Impossible);
+    }
+    Ok(Some(pd))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn sexes_read_from_every_convention() {
+        let v = Vocab::official();
+        for (t, c) in [
+            ("L", 1),
+            ("P", 2),
+            ("1", 1),
+            ("2", 2),
+            ("Laki-laki", 1),
+            ("Perempuan", 2),
+            ("laki laki", 1),
+        ] {
+            assert_eq!(v.code("jenis_kelamin", t), Some(c), "{t}");
+        }
+        assert_eq!(v.code("jenis_kelamin", "X"), None);
+    }
+
+    #[test]
+    fn text_labels_read_to_codes() {
+        let v = Vocab::official();
+        assert_eq!(v.code("r303", "SEMEN/BATA MERAH"), Some(6));
+        assert_eq!(v.code("r305", "Genteng"), Some(2));
+        assert_eq!(v.code("hub_kel_dtks", "KEPALA KELUARGA"), Some(1));
+        assert_eq!(v.code("hub_kel_dtks", "Kepala Keluarga"), Some(1));
+        assert_eq!(v.code("pendidikan_dukcapil", "Tamat SD/sederajat"), Some(3));
+        assert_eq!(v.code("ya_tidak", "Y"), Some(1));
+    }
+
+    #[test]
+    fn dates_in_all_layouts() {
+        let want = PartialDate {
+            year: 1987,
+            month: Some(3),
+            day: Some(5),
+        };
+        assert_eq!(date("1987-03-05", DateLayout::Iso), Ok(Some(want)));
+        assert_eq!(date("05-03-1987", DateLayout::DmyDash), Ok(Some(want)));
+        assert_eq!(date("05/03/1987", DateLayout::DmySlash), Ok(Some(want)));
+        assert_eq!(
+            date("98-03-1987", DateLayout::DmyDash),
+            Ok(Some(PartialDate { day: None, ..want }))
+        );
+        assert_eq!(
+            date("98-98-1987", DateLayout::DmyDash),
+            Ok(Some(PartialDate {
+                day: None,
+                month: None,
+                ..want
+            }))
+        );
+        assert_eq!(
+            date("31-02-1987", DateLayout::DmyDash),
+            Err(DateIssue::Impossible)
+        );
+        assert_eq!(date("1987/3/5", DateLayout::Iso), Err(DateIssue::Layout));
+        assert_eq!(date("", DateLayout::Iso), Ok(None));
+    }
+
+    #[test]
+    fn identifiers_have_typed_outcomes() {
+        let regions = RegionTable::official();
+        let as_of = Date::new(2026, 9, 30).expect("valid");
+        assert!(matches!(
+            nik("3571014503870002", regions, as_of),
+            NikStatus::Valid(_)
+        ));
+        assert_eq!(nik("", regions, as_of), NikStatus::Missing);
+        assert_eq!(
+            nik("357101450387000", regions, as_of).label(),
+            "invalid:length"
+        );
+        assert_eq!(kk("3571012003150007", regions).label(), "valid");
+        assert_eq!(region("35.71.01.1001", regions).label(), "known");
+        assert_eq!(region("3571019999", regions).label(), "unknown");
+        assert_eq!(region("35x", regions).label(), "invalid");
+        assert_eq!(
+            region_parts("35", "71", "1", "1001", regions).label(),
+            "known"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn date_reading_never_panics(s in "\\PC{0,14}") {
+            let _ = date(&s, DateLayout::DmyDash);
+        }
+
+        #[test]
+        fn region_reading_never_panics(a in "\\PC{0,4}", b in "\\PC{0,4}", c in "[0-9]{0,3}", d in "[0-9 ]{0,5}") {
+            let regions = RegionTable::official();
+            let _ = region_parts(&a, &b, &c, &d, regions);
+            let _ = region(&format!("{a}{b}{c}{d}"), regions);
+        }
+    }
+}
