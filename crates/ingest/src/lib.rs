@@ -15,7 +15,7 @@ pub mod values;
 use convert::{Ctx, Row, Target, Warnings};
 use decode::Encoding;
 use rayon::prelude::*;
-use reader::{Fields, RawRecord, Records, SplitError};
+use reader::{Block, Fields, Records, SplitError};
 use schema::{HeaderMap, SourceKind, Spec};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -51,15 +51,15 @@ pub enum IngestError {
 pub struct Options {
     /// The date the data is read against: NIK centuries, future dates, ages.
     pub as_of: dtsen_core::Date,
-    /// Records per batch.
-    pub batch: usize,
+    /// Bytes read per block (the unit of parallel work).
+    pub block_bytes: usize,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             as_of: dtsen_core::Date::from_days(20_726),
-            batch: 16_384,
+            block_bytes: 4 << 20,
         }
     }
 }
@@ -378,7 +378,7 @@ fn read_source(
         Err(e) => return Ok(Err(format!("cannot open {}: {e}", path.display()))),
     };
     let mut records = Records::new(input);
-    let header = match records.next_record() {
+    let header = match records.header() {
         Ok(Some(h)) => h,
         Ok(None) => {
             return Ok(Err(format!(
@@ -388,8 +388,8 @@ fn read_source(
         }
         Err(e) => return Ok(Err(format!("cannot read {}: {e}", path.display()))),
     };
-    sr.bytes += header.bytes.len() as u64 + 1;
-    let (text, _) = decode::decode(&header.bytes, enc);
+    sr.bytes += header.len() as u64 + 1;
+    let (text, _) = decode::decode(&header, enc);
     // The separator that finds the most layout columns; the usual one on a tie.
     let mut best: Option<(char, HeaderMap, Vec<String>)> = None;
     for sep in std::iter::once(spec.separator).chain(SEPARATORS) {
@@ -457,26 +457,37 @@ fn read_source(
         ctx,
         file: &file_name,
     };
-    let mut batch: Vec<RawRecord> = Vec::with_capacity(opts.batch);
-    loop {
-        let next = match records.next_record() {
-            Ok(r) => r,
-            Err(e) => {
-                flush(&job, &mut batch, outputs, sr)?;
-                return Ok(Err(format!(
-                    "{}: read error after line {}: {e}",
-                    path.display(),
-                    sr.read + 1
-                )));
+    // One thread reads (and un-gzips) blocks ahead while the pool converts the current one.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Block>>(2);
+    let block_size = opts.block_bytes;
+    let outcome = std::thread::scope(|scope| -> Result<Result<(), String>, IngestError> {
+        scope.spawn(move || loop {
+            match records.next_block(block_size) {
+                Ok(Some(b)) => {
+                    if tx.send(Ok(b)).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
             }
-        };
-        let done = next.is_none();
-        if let Some(r) = next {
-            sr.bytes += r.bytes.len() as u64 + u64::from(r.lines);
-            batch.push(r);
-        }
-        if batch.len() >= opts.batch || (done && !batch.is_empty()) {
-            flush(&job, &mut batch, outputs, sr)?;
+        });
+        for block in rx {
+            let block = match block {
+                Ok(b) => b,
+                Err(e) => {
+                    return Ok(Err(format!(
+                        "{}: read error after line {}: {e}",
+                        path.display(),
+                        sr.read + 1
+                    )))
+                }
+            };
+            sr.bytes += block.data.len() as u64;
+            flush(&job, &block, outputs, sr)?;
             progress(&Progress {
                 source: spec.key,
                 records: sr.read,
@@ -485,10 +496,9 @@ fn read_source(
                 elapsed: started.elapsed(),
             });
         }
-        if done {
-            return Ok(Ok(()));
-        }
-    }
+        Ok(Ok(()))
+    })?;
+    Ok(outcome)
 }
 
 /// Everything a worker needs to convert records of one file.
@@ -507,21 +517,21 @@ struct Part {
     outs: [Vec<u8>; 5],
     read: u64,
     accepted: u64,
-    rejects: BTreeMap<&'static str, u64>,
-    warnings: BTreeMap<&'static str, u64>,
+    rejects: foldhash::HashMap<&'static str, u64>,
+    warnings: foldhash::HashMap<&'static str, u64>,
 }
 
 fn flush(
     job: &Job,
-    batch: &mut Vec<RawRecord>,
+    block: &Block,
     outputs: &mut Outputs,
     sr: &mut SourceReport,
 ) -> Result<(), IngestError> {
-    let parts: Vec<Part> = batch
-        .par_chunks(1024)
-        .map(|chunk| convert_chunk(job, chunk))
+    let parts: Vec<Part> = block
+        .recs
+        .par_chunks(2048)
+        .map(|chunk| convert_chunk(job, block, chunk))
         .collect();
-    batch.clear();
     for p in parts {
         for (i, buf) in p.outs.iter().enumerate() {
             if !buf.is_empty() {
@@ -541,15 +551,17 @@ fn flush(
     Ok(())
 }
 
-fn convert_chunk(job: &Job, chunk: &[RawRecord]) -> Part {
+fn convert_chunk(job: &Job, block: &Block, chunk: &[reader::Rec]) -> Part {
     let mut part = Part::default();
+    let bytes: usize = chunk.iter().map(|r| r.end - r.start).sum();
+    part.outs[OUT_PERSONS].reserve(bytes + bytes / 2);
     let mut fields = Fields::default();
     for rec in chunk {
         one(
             job,
             rec.line,
             rec.lines,
-            &rec.bytes,
+            block.bytes(rec),
             rec.too_long,
             &mut fields,
             &mut part,
@@ -603,6 +615,7 @@ fn one(
         // Joined because a quote was open: the first line is broken; read the rest alone.
         let mut pieces = bytes.split(|&c| c == b'\n');
         let first = pieces.next().unwrap_or_default();
+        let first = first.strip_suffix(b"\r").unwrap_or(first);
         reject(
             job,
             part,
@@ -612,6 +625,7 @@ fn one(
             "a quoted field is never closed on this line".into(),
         );
         for (k, piece) in pieces.enumerate() {
+            let piece = piece.strip_suffix(b"\r").unwrap_or(piece);
             one(job, line + 1 + k as u64, 1, piece, false, fields, part);
         }
         return;

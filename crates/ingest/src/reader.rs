@@ -6,7 +6,7 @@
 //! if the joined text still does not parse as one row of the right width, only its first line
 //! is rejected and the following lines are read on their own.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 /// Longest line kept whole; longer lines are rejected with their first bytes.
@@ -14,133 +14,227 @@ pub const MAX_LINE: usize = 1 << 20;
 /// Most physical lines one record may span.
 pub const MAX_JOIN: usize = 4;
 
-/// A record as read: its first line number and its bytes (physical lines joined by `\n`).
-#[derive(Debug, Default, Clone)]
-pub struct RawRecord {
+/// Where a record lies in a [`Block`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rec {
     /// Line number of its first line (the header is line 1).
     pub line: u64,
     /// Number of physical lines.
     pub lines: u32,
-    /// The bytes, without the final line break.
-    pub bytes: Vec<u8>,
-    /// The line was longer than [`MAX_LINE`]; `bytes` holds its beginning.
+    /// Start offset in the block's data.
+    pub start: usize,
+    /// End offset (exclusive), without the final line break.
+    pub end: usize,
+    /// The line was longer than [`MAX_LINE`]; the range holds its beginning.
     pub too_long: bool,
 }
 
+/// A run of whole records read in one go: the bytes, and where each record lies in them.
+#[derive(Debug, Default)]
+pub struct Block {
+    /// The bytes.
+    pub data: Vec<u8>,
+    /// The records, in file order.
+    pub recs: Vec<Rec>,
+}
+
+impl Block {
+    /// The bytes of a record.
+    pub fn bytes(&self, r: &Rec) -> &[u8] {
+        &self.data[r.start..r.end]
+    }
+}
+
 /// Opens a file, transparently un-gzipping `.gz`.
-pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
+pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
     let f = std::fs::File::open(path)?;
     let is_gz = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     Ok(if is_gz {
-        Box::new(BufReader::with_capacity(
-            1 << 20,
-            flate2::read::MultiGzDecoder::new(BufReader::new(f)),
-        ))
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+            1 << 16,
+            f,
+        )))
     } else {
-        Box::new(BufReader::with_capacity(1 << 20, f))
+        Box::new(f)
     })
 }
 
-/// Reads records line by line.
-pub struct Records<R: BufRead> {
+/// Reads a file in blocks of whole records, without copying each line.
+pub struct Records<R: Read> {
     inner: R,
+    carry: Vec<u8>,
     next_line: u64,
-    pending: Option<(Vec<u8>, bool)>,
     eof: bool,
+    skipping: bool,
 }
 
-impl<R: BufRead> Records<R> {
+impl<R: Read> Records<R> {
     /// A reader whose first line is line 1.
     pub fn new(inner: R) -> Records<R> {
         Records {
             inner,
+            carry: Vec::new(),
             next_line: 1,
-            pending: None,
             eof: false,
+            skipping: false,
         }
     }
 
-    /// Reads one physical line (without `\r\n`), capping what is kept at [`MAX_LINE`].
-    fn physical(&mut self) -> io::Result<Option<(Vec<u8>, bool)>> {
-        if let Some(p) = self.pending.take() {
-            return Ok(Some(p));
-        }
-        if self.eof {
-            return Ok(None);
-        }
-        let mut out = Vec::new();
-        let mut too_long = false;
-        let mut any = false;
+    /// The next block of about `want` bytes of whole records; `None` at the end.
+    pub fn next_block(&mut self, want: usize) -> io::Result<Option<Block>> {
         loop {
-            let buf = self.inner.fill_buf()?;
-            if buf.is_empty() {
-                self.eof = true;
-                break;
+            let mut data = std::mem::take(&mut self.carry);
+            let mut filled = data.len();
+            if !self.eof {
+                data.resize(filled + want.max(1 << 16), 0);
+                while filled < data.len() {
+                    match self.inner.read(&mut data[filled..]) {
+                        Ok(0) => {
+                            self.eof = true;
+                            break;
+                        }
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                data.truncate(filled);
             }
-            any = true;
-            let (chunk, done) = match memchr(b'\n', buf) {
-                Some(i) => (&buf[..i], Some(i + 1)),
-                None => (buf, None),
+            if data.is_empty() {
+                return Ok(None);
+            }
+            let mut block = Block {
+                data,
+                recs: Vec::new(),
             };
-            let room = MAX_LINE.saturating_sub(out.len());
-            if chunk.len() > room {
-                too_long = true;
+            let mut pos = 0;
+            if self.skipping {
+                // The rest of a line already reported as too long.
+                match memchr(b'\n', &block.data) {
+                    Some(i) => {
+                        pos = i + 1;
+                        self.skipping = false;
+                    }
+                    None if self.eof => return Ok(None),
+                    None => continue,
+                }
             }
-            out.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            let used = done.unwrap_or(buf.len());
-            self.inner.consume(used);
-            if done.is_some() {
-                break;
+            pos = self.split(&mut block, pos);
+            self.carry = block.data[pos..].to_vec();
+            block
+                .data
+                .truncate(pos.max(block.recs.last().map_or(0, |r| r.end)));
+            if !block.recs.is_empty() || self.eof && self.carry.is_empty() {
+                return Ok(Some(block).filter(|b| !b.recs.is_empty()));
             }
         }
-        if !any {
-            return Ok(None);
-        }
-        if out.last() == Some(&b'\r') {
-            out.pop();
-        }
-        Ok(Some((out, too_long)))
     }
 
-    /// The next record, joining lines while a quoted field is open.
-    pub fn next_record(&mut self) -> io::Result<Option<RawRecord>> {
-        let Some((first, too_long)) = self.physical()? else {
+    /// Finds the records in `block.data[pos..]`; returns where the unfinished tail starts.
+    fn split(&mut self, block: &mut Block, mut pos: usize) -> usize {
+        let data = &block.data;
+        while pos < data.len() {
+            let Some(nl) = memchr(b'\n', &data[pos..]).map(|i| pos + i) else {
+                if data.len() - pos > MAX_LINE {
+                    // A line longer than we keep: report its beginning, skip the rest.
+                    block.recs.push(Rec {
+                        line: self.next_line,
+                        lines: 1,
+                        start: pos,
+                        end: pos + MAX_LINE,
+                        too_long: true,
+                    });
+                    self.next_line += 1;
+                    self.skipping = !self.eof;
+                    return data.len();
+                }
+                if !self.eof {
+                    return pos; // carried into the next block
+                }
+                let end = trim_cr(data, pos, data.len());
+                block.recs.push(Rec {
+                    line: self.next_line,
+                    lines: 1,
+                    start: pos,
+                    end,
+                    too_long: false,
+                });
+                self.next_line += 1;
+                return data.len();
+            };
+            if nl - pos > MAX_LINE {
+                block.recs.push(Rec {
+                    line: self.next_line,
+                    lines: 1,
+                    start: pos,
+                    end: pos + MAX_LINE,
+                    too_long: true,
+                });
+                self.next_line += 1;
+                pos = nl + 1;
+                continue;
+            }
+            // Join following lines while a quoted field is open, up to MAX_JOIN lines.
+            let mut quotes = count_quotes(&data[pos..nl]);
+            let mut end = nl;
+            let mut lines = 1u32;
+            while quotes % 2 == 1 && (lines as usize) < MAX_JOIN {
+                match memchr(b'\n', &data[end + 1..]).map(|i| end + 1 + i) {
+                    Some(next) if next - pos <= MAX_LINE => {
+                        quotes += count_quotes(&data[end + 1..next]);
+                        end = next;
+                        lines += 1;
+                    }
+                    Some(_) => break,
+                    None if !self.eof => return pos, // finish the record in the next block
+                    None => {
+                        if data.len() > end + 1 {
+                            end = data.len();
+                            lines += 1;
+                        }
+                        break;
+                    }
+                }
+            }
+            let stop = trim_cr(data, pos, end);
+            block.recs.push(Rec {
+                line: self.next_line,
+                lines,
+                start: pos,
+                end: stop,
+                too_long: false,
+            });
+            self.next_line += u64::from(lines);
+            pos = (end + 1).min(data.len());
+        }
+        pos
+    }
+
+    /// The first record alone (the header), as owned bytes.
+    pub fn header(&mut self) -> io::Result<Option<Vec<u8>>> {
+        // Read a small first block so that only the header is consumed from it.
+        let Some(mut block) = self.next_block(1 << 16)? else {
             return Ok(None);
         };
-        let line = self.next_line;
-        self.next_line += 1;
-        let mut rec = RawRecord {
-            line,
-            lines: 1,
-            bytes: first,
-            too_long,
-        };
-        let mut quotes = count_quotes(&rec.bytes);
-        while quotes % 2 == 1 && !rec.too_long && (rec.lines as usize) < MAX_JOIN {
-            let Some((next, long)) = self.physical()? else {
-                break;
-            };
-            let q = count_quotes(&next);
-            if long || rec.bytes.len() + next.len() >= MAX_LINE {
-                self.pending = Some((next, long));
-                break;
-            }
-            rec.bytes.push(b'\n');
-            rec.bytes.extend_from_slice(&next);
-            rec.lines += 1;
-            self.next_line += 1;
-            quotes += q;
-        }
-        Ok(Some(rec))
+        let first = block.recs[0];
+        let header = block.data[first.start..first.end].to_vec();
+        // Put the rest back in front of what comes next.
+        let rest_start = block.recs.get(1).map_or(block.data.len(), |r| r.start);
+        let mut rest = block.data.split_off(rest_start);
+        rest.extend_from_slice(&self.carry);
+        self.carry = rest;
+        self.next_line = first.line + u64::from(first.lines);
+        Ok(Some(header))
     }
 }
 
-impl<R: BufRead> Iterator for Records<R> {
-    type Item = io::Result<RawRecord>;
-    fn next(&mut self) -> Option<Self::Item> {
-        self.next_record().transpose()
+fn trim_cr(data: &[u8], start: usize, end: usize) -> usize {
+    if end > start && data[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
     }
 }
 
@@ -165,6 +259,7 @@ pub enum SplitError {
 #[derive(Debug, Default)]
 pub struct Fields {
     text: String,
+    starts: Vec<usize>,
     ends: Vec<usize>,
 }
 
@@ -182,59 +277,104 @@ impl Fields {
         if i >= self.ends.len() {
             return "";
         }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.text[start..self.ends[i]].trim()
+        self.text
+            .get(self.starts[i]..self.ends[i])
+            .unwrap_or_default()
+            .trim()
     }
-    /// Splits `line` by `sep` into these fields (reusing the buffers).
+    /// Splits `line` by `sep` into these fields (reusing the buffers). Works on bytes: the
+    /// separator and the quote are ASCII, and UTF-8 never uses ASCII bytes inside a character.
     pub fn split(&mut self, line: &str, sep: char) -> Result<(), SplitError> {
         self.text.clear();
+        self.starts.clear();
         self.ends.clear();
-        let mut chars = line.chars().peekable();
-        loop {
-            // At the start of a field.
-            while chars.peek() == Some(&' ') {
-                chars.next();
+        let sep = sep as u8;
+        let b = line.as_bytes();
+        if !b.contains(&b'"') {
+            self.text.push_str(line);
+            self.starts.push(0);
+            for (i, &c) in b.iter().enumerate() {
+                if c == sep {
+                    self.ends.push(i);
+                    self.starts.push(i + 1);
+                }
             }
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                loop {
-                    match chars.next() {
-                        None => return Err(SplitError::UnclosedQuote),
-                        Some('"') => {
-                            if chars.peek() == Some(&'"') {
-                                chars.next();
-                                self.text.push('"');
-                            } else {
-                                break;
-                            }
-                        }
-                        Some(c) => self.text.push(c),
+            self.ends.push(b.len());
+            return Ok(());
+        }
+        let mut out: Vec<u8> = std::mem::take(&mut self.text).into_bytes();
+        let result = split_quoted(b, sep, &mut out, &mut self.ends);
+        self.starts.push(0);
+        for k in 1..self.ends.len() {
+            self.starts.push(self.ends[k - 1]);
+        }
+        self.starts.truncate(self.ends.len());
+        // Only whole UTF-8 sequences were copied, so the text stays valid UTF-8.
+        self.text = String::from_utf8(out).unwrap_or_default();
+        result
+    }
+}
+
+fn split_quoted(
+    b: &[u8],
+    sep: u8,
+    out: &mut Vec<u8>,
+    ends: &mut Vec<usize>,
+) -> Result<(), SplitError> {
+    let mut i = 0;
+    loop {
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        if i < b.len() && b[i] == b'"' {
+            i += 1;
+            loop {
+                match b.get(i) {
+                    None => return Err(SplitError::UnclosedQuote),
+                    Some(b'"') if b.get(i + 1) == Some(&b'"') => {
+                        out.push(b'"');
+                        i += 2;
+                    }
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&c) => {
+                        out.push(c);
+                        i += 1;
                     }
                 }
-                while chars.peek() == Some(&' ') {
-                    chars.next();
+            }
+            while i < b.len() && b[i] == b' ' {
+                i += 1;
+            }
+            match b.get(i) {
+                None => {
+                    ends.push(out.len());
+                    return Ok(());
                 }
-                match chars.next() {
+                Some(&c) if c == sep => {
+                    ends.push(out.len());
+                    i += 1;
+                }
+                Some(_) => return Err(SplitError::TextAfterQuote),
+            }
+        } else {
+            // Unquoted: a quote inside is taken literally (SITI "IPAH").
+            loop {
+                match b.get(i) {
                     None => {
-                        self.ends.push(self.text.len());
+                        ends.push(out.len());
                         return Ok(());
                     }
-                    Some(c) if c == sep => self.ends.push(self.text.len()),
-                    Some(_) => return Err(SplitError::TextAfterQuote),
-                }
-            } else {
-                // Unquoted: a quote inside is taken literally (SITI "IPAH").
-                loop {
-                    match chars.next() {
-                        None => {
-                            self.ends.push(self.text.len());
-                            return Ok(());
-                        }
-                        Some(c) if c == sep => {
-                            self.ends.push(self.text.len());
-                            break;
-                        }
-                        Some(c) => self.text.push(c),
+                    Some(&c) if c == sep => {
+                        ends.push(out.len());
+                        i += 1;
+                        break;
+                    }
+                    Some(&c) => {
+                        out.push(c);
+                        i += 1;
                     }
                 }
             }
@@ -261,10 +401,18 @@ mod tests {
     }
 
     fn records(text: &str) -> Vec<(u64, u32, String)> {
-        Records::new(text.as_bytes())
-            .map(|r| r.expect("reads"))
-            .map(|r| (r.line, r.lines, String::from_utf8(r.bytes).expect("utf8")))
-            .collect()
+        let mut rd = Records::new(text.as_bytes());
+        let mut out = Vec::new();
+        while let Some(b) = rd.next_block(7).expect("reads") {
+            for r in &b.recs {
+                out.push((
+                    r.line,
+                    r.lines,
+                    String::from_utf8(b.bytes(r).to_vec()).expect("utf8"),
+                ));
+            }
+        }
+        out
     }
 
     #[test]
@@ -334,13 +482,52 @@ mod tests {
 
     #[test]
     fn a_huge_line_is_cut_not_kept_whole() {
-        let mut text = "x".repeat(MAX_LINE + 10);
-        text.push_str("\nnext\n");
-        let mut rd = Records::new(text.as_bytes());
-        let first = rd.next_record().expect("io").expect("record");
-        assert!(first.too_long);
-        assert_eq!(first.bytes.len(), MAX_LINE);
-        let second = rd.next_record().expect("io").expect("record");
-        assert_eq!((second.line, second.bytes.as_slice()), (2, &b"next"[..]));
+        for block in [1 << 16, 4 << 20] {
+            let mut text = "x".repeat(MAX_LINE + 10);
+            text.push_str("\nnext\n");
+            let mut rd = Records::new(text.as_bytes());
+            let mut recs = Vec::new();
+            while let Some(b) = rd.next_block(block).expect("reads") {
+                for r in &b.recs {
+                    recs.push((r.line, r.too_long, b.bytes(r).len()));
+                }
+            }
+            assert_eq!(
+                recs,
+                vec![(1, true, MAX_LINE), (2, false, 4)],
+                "block size {block}"
+            );
+        }
+    }
+
+    #[test]
+    fn block_boundaries_do_not_change_the_records() {
+        let text = "h1,h2\na,\"x\ny\",b\r\nc,d\n\ne,f";
+        let want = records(text);
+        for size in [1usize, 2, 3, 5, 8, 13, 64] {
+            let mut rd = Records::new(text.as_bytes());
+            let mut got = Vec::new();
+            while let Some(b) = rd.next_block(size).expect("reads") {
+                for r in &b.recs {
+                    got.push((
+                        r.line,
+                        r.lines,
+                        String::from_utf8(b.bytes(r).to_vec()).expect("utf8"),
+                    ));
+                }
+            }
+            assert_eq!(got, want, "block size {size}");
+        }
+        assert_eq!(want[1], (2, 2, "a,\"x\ny\",b".to_owned()));
+        assert_eq!(want[3], (5, 1, "".to_owned()));
+        assert_eq!(want[4], (6, 1, "e,f".to_owned()));
+    }
+
+    #[test]
+    fn the_header_is_read_alone() {
+        let mut rd = Records::new("h1,h2\na,b\n".as_bytes());
+        assert_eq!(rd.header().expect("reads"), Some(b"h1,h2".to_vec()));
+        let b = rd.next_block(1 << 16).expect("reads").expect("block");
+        assert_eq!((b.recs[0].line, b.bytes(&b.recs[0])), (2, &b"a,b"[..]));
     }
 }

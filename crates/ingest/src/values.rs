@@ -3,7 +3,6 @@
 
 use dtsen_core::codes::{label_key, CodeBook};
 use dtsen_core::{Date, KkError, KkNumber, Nik, NikError, RegionCode, RegionTable};
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const ALIASES_CSV: &str = include_str!("../../../data/codes/aliases.csv");
@@ -11,7 +10,13 @@ const ALIASES_CSV: &str = include_str!("../../../data/codes/aliases.csv");
 /// Text → code for every code list: the labels of `codes.csv` plus the aliases of
 /// `aliases.csv`, keyed by the letters and digits of the text in upper case.
 pub struct Vocab {
-    map: HashMap<(&'static str, String), u16>,
+    lists: foldhash::HashMap<String, List>,
+}
+
+#[derive(Default)]
+struct List {
+    by_key: foldhash::HashMap<Box<str>, u16>,
+    codes: Vec<u16>,
 }
 
 impl Vocab {
@@ -20,18 +25,18 @@ impl Vocab {
         static V: OnceLock<Vocab> = OnceLock::new();
         V.get_or_init(|| {
             let book = CodeBook::official();
-            let mut map = HashMap::new();
+            let mut lists: foldhash::HashMap<String, List> = foldhash::HashMap::default();
             for name in book.names() {
-                let name: &'static str = Box::leak(name.to_owned().into_boxed_str());
-                if let Some(list) = book.list(name) {
-                    for e in list.entries() {
-                        map.insert((name, label_key(&e.label_id)), e.code);
-                        map.insert((name, label_key(&e.label_en)), e.code);
+                let list = lists.entry(name.to_owned()).or_default();
+                if let Some(l) = book.list(name) {
+                    for e in l.entries() {
+                        list.by_key.insert(label_key(&e.label_id).into(), e.code);
+                        list.by_key.insert(label_key(&e.label_en).into(), e.code);
+                        list.codes.push(e.code);
                     }
                 }
             }
-            let mut rdr = ALIASES_CSV.lines().skip(1);
-            for line in rdr.by_ref() {
+            for line in ALIASES_CSV.lines().skip(1) {
                 let parts: Vec<&str> = line.split(',').collect();
                 if parts.len() < 3 {
                     continue;
@@ -39,16 +44,38 @@ impl Vocab {
                 let Ok(code) = parts[2].trim().parse::<u16>() else {
                     continue;
                 };
-                let name: &'static str = Box::leak(parts[0].trim().to_owned().into_boxed_str());
-                map.insert((name, label_key(parts[1])), code);
+                let list = lists.entry(parts[0].trim().to_owned()).or_default();
+                list.by_key.insert(label_key(parts[1]).into(), code);
             }
-            Vocab { map }
+            Vocab { lists }
         })
     }
 
     /// The code of `text` in `list`, if known.
-    pub fn code(&self, list: &'static str, text: &str) -> Option<u16> {
-        self.map.get(&(list, label_key(text))).copied()
+    pub fn code(&self, list: &str, text: &str) -> Option<u16> {
+        let l = self.lists.get(list)?;
+        // The key (upper-case letters and digits) is built on the stack for ASCII text.
+        let mut buf = [0u8; 96];
+        let mut n = 0;
+        for &c in text.as_bytes() {
+            if c >= 0x80 || n == buf.len() {
+                return l.by_key.get(label_key(text).as_str()).copied();
+            }
+            if c.is_ascii_alphanumeric() {
+                buf[n] = c.to_ascii_uppercase();
+                n += 1;
+            }
+        }
+        let key = std::str::from_utf8(&buf[..n]).ok()?;
+        l.by_key.get(key).copied()
+    }
+
+    /// Whether `code` is in `list` (true for lists the vocabulary does not know).
+    pub fn contains(&self, list: &str, code: u32) -> bool {
+        match self.lists.get(list) {
+            Some(l) if !l.codes.is_empty() => l.codes.iter().any(|&c| u32::from(c) == code),
+            _ => true,
+        }
     }
 }
 
