@@ -28,6 +28,12 @@ pub struct NameRules {
     first: HashMap<String, String>,
     spelling: Vec<(String, String)>,
     particles: HashSet<String>,
+    /// Every word any rule looks at (titles, particles, variants, first-word rules).
+    special: HashSet<String>,
+    /// The first two bytes of every spelling pattern, for a quick scan.
+    spelling_heads: Vec<[u8; 2]>,
+    /// First bytes of the spelling patterns.
+    spelling_first: [bool; 256],
 }
 
 const RULES_CSV: &str = include_str!("../../../data/names/rules.csv");
@@ -49,6 +55,9 @@ impl NameRules {
             first: HashMap::new(),
             spelling: Vec::new(),
             particles: HashSet::new(),
+            special: HashSet::new(),
+            spelling_heads: Vec::new(),
+            spelling_first: [false; 256],
         };
         let mut rdr = csv::Reader::from_reader(text.as_bytes());
         for (i, rec) in rdr.records().enumerate() {
@@ -80,7 +89,34 @@ impl NameRules {
                 }
             }
         }
+        r.special = r
+            .titles
+            .iter()
+            .chain(&r.particles)
+            .chain(r.tokens.keys())
+            .chain(r.first.keys())
+            .cloned()
+            .collect();
+        r.spelling_heads = r
+            .spelling
+            .iter()
+            .filter_map(|(from, _)| from.as_bytes().get(..2).map(|b| [b[0], b[1]]))
+            .collect();
+        for h in &r.spelling_heads {
+            r.spelling_first[usize::from(h[0])] = true;
+        }
         Ok(r)
+    }
+
+    /// Whether a spelling rule may apply to `token` (a quick scan of byte pairs).
+    fn may_respell(&self, token: &[u8]) -> bool {
+        token.windows(2).any(|w| {
+            self.spelling_first[usize::from(w[0])]
+                && self
+                    .spelling_heads
+                    .iter()
+                    .any(|h| h[0] == w[0] && h[1] == w[1])
+        })
     }
 
     /// Standardises a name.
@@ -91,39 +127,37 @@ impl NameRules {
         self.standardise_slow(raw)
     }
 
+    /// Whether `raw` is already in standard form (the common case); then `standardise`
+    /// would return it unchanged, and callers may use it as it is without allocating.
+    pub fn is_standard(&self, raw: &str) -> bool {
+        self.already_standard_check(raw)
+    }
+
+    fn already_standard(&self, raw: &str) -> Option<StdName> {
+        self.already_standard_check(raw).then(|| StdName {
+            name: raw.to_owned(),
+            father: None,
+            had_title: false,
+        })
+    }
+
     /// The common case, without allocating per token: upper-case ASCII letters in words
     /// separated by single spaces, none of them a title, particle, variant or old spelling.
-    fn already_standard(&self, raw: &str) -> Option<StdName> {
+    fn already_standard_check(&self, raw: &str) -> bool {
         let b = raw.as_bytes();
         if b.is_empty() || b[0] == b' ' || b[b.len() - 1] == b' ' {
-            return None;
+            return false;
         }
         let mut prev_space = false;
         for &c in b {
             match c {
                 b'A'..=b'Z' => prev_space = false,
                 b' ' if !prev_space => prev_space = true,
-                _ => return None,
+                _ => return false,
             }
         }
-        for (i, token) in raw.split(' ').enumerate() {
-            if self.titles.contains(token)
-                || self.particles.contains(token)
-                || self.tokens.contains_key(token)
-                || (i == 0 && self.first.contains_key(token))
-                || self
-                    .spelling
-                    .iter()
-                    .any(|(from, _)| token.contains(from.as_str()))
-            {
-                return None;
-            }
-        }
-        Some(StdName {
-            name: raw.to_owned(),
-            father: None,
-            had_title: false,
-        })
+        raw.split(' ')
+            .all(|t| !self.may_respell(t.as_bytes()) && !self.special.contains(t))
     }
 
     fn standardise_slow(&self, raw: &str) -> StdName {
@@ -201,6 +235,9 @@ impl NameRules {
             return v.clone();
         }
         let mut t = token.to_owned();
+        if !self.may_respell(t.as_bytes()) {
+            return t;
+        }
         // Until nothing changes: replacing one pair can form another ("DDJJ").
         for _ in 0..8 {
             let before = t.len();

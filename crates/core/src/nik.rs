@@ -96,7 +96,7 @@ pub struct Nik(u64);
 
 /// True for the texts the sources use for "no value" in an identifier column.
 pub fn is_missing_id(s: &str) -> bool {
-    let t = s.trim();
+    let t = s.trim_ascii();
     t.is_empty() || t == "-" || t.eq_ignore_ascii_case("NULL") || t.bytes().all(|c| c == b'0')
 }
 
@@ -106,7 +106,7 @@ fn strip16(s: &str) -> Result<[u8; 16], NikError> {
     }
     let mut out = [0u8; 16];
     let mut n = 0usize;
-    for c in s.trim().chars() {
+    for c in s.trim_ascii().chars() {
         match c {
             '0'..='9' => {
                 if n < 16 {

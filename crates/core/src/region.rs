@@ -143,29 +143,40 @@ impl RegionCode {
         district: &str,
         village: &str,
     ) -> Result<RegionCode, RegionCodeError> {
-        let whole = format!("{prov}.{regency}.{district}.{village}");
-        let mut digits = String::with_capacity(10);
+        let whole = || format!("{prov}.{regency}.{district}.{village}");
+        let mut value: u64 = 0;
+        let mut digits = 0usize;
         for (p, w) in [(prov, 2usize), (regency, 2), (district, 2), (village, 4)] {
-            let p = p.trim();
+            let p = p.trim_ascii();
             if p.is_empty() {
                 break;
             }
             if !p.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(RegionCodeError::BadCharacter(whole));
+                return Err(RegionCodeError::BadCharacter(whole()));
             }
             let p = p.trim_start_matches('0');
             if p.len() > w {
-                return Err(RegionCodeError::Part(whole, p.to_owned()));
+                return Err(RegionCodeError::Part(whole(), p.to_owned()));
             }
-            for _ in p.len()..w {
-                digits.push('0');
-            }
-            digits.push_str(p);
+            let part = p.bytes().fold(0u64, |v, c| v * 10 + u64::from(c - b'0'));
+            value = value * 10u64.pow(w as u32) + part;
+            digits += w;
         }
-        if digits.is_empty() {
-            return Err(RegionCodeError::Empty);
+        let level = match digits {
+            0 => return Err(RegionCodeError::Empty),
+            2 => Level::Province,
+            4 => Level::Regency,
+            6 => Level::District,
+            _ => Level::Village,
+        };
+        let code = RegionCode {
+            value: value * 10u64.pow((10 - digits) as u32),
+            level,
+        };
+        if code.has_zero_part() {
+            return Err(RegionCodeError::ZeroPart(whole()));
         }
-        Self::from_digits(&whole, &digits)
+        Ok(code)
     }
 
     /// Builds a code from numeric parts; `None` where a part is out of range.

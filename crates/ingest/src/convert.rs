@@ -191,8 +191,12 @@ struct Person<'a> {
 
 impl Person<'_> {
     fn write(&self, ctx: &Ctx, source: &str, line: u64, w: &mut Warnings, out: &mut Vec<u8>) {
-        let std = ctx.names.standardise(self.name);
-        if std.had_title {
+        // Most names are already standard: then skip building a copy.
+        let std = (!ctx.names.is_standard(self.name)).then(|| ctx.names.standardise(self.name));
+        let std_name = std.as_ref().map_or(self.name, |s| s.name.as_str());
+        let father = std.as_ref().and_then(|s| s.father.as_deref()).unwrap_or("");
+        let had_title = std.as_ref().is_some_and(|s| s.had_title);
+        if had_title {
             w.push("name_title_removed");
         }
         // The NIK against the record: disagreement is a warning (brief §2.1).
@@ -228,9 +232,9 @@ impl Person<'_> {
         out.push(b'\t');
         tsv(out, self.name);
         out.push(b'\t');
-        tsv(out, &std.name);
+        tsv(out, std_name);
         out.push(b'\t');
-        tsv(out, std.father.as_deref().unwrap_or(""));
+        tsv(out, father);
         out.push(b'\t');
         if let Some(b) = self.birth {
             b.write(out);
@@ -398,25 +402,67 @@ fn sex(text: &str, ctx: &Ctx, w: &mut Warnings) -> Option<Sex> {
 }
 
 fn number(text: &str) -> Option<u32> {
-    let t = text.trim();
+    let t = text.trim_ascii();
     if t.is_empty() || t.len() > 9 || !t.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
     t.parse().ok()
 }
 
+/// The code lists the converters use, looked up by name once per process.
+struct Lists {
+    agama: Option<&'static values::List>,
+    pendidikan: Option<&'static values::List>,
+    pekerjaan: Option<&'static values::List>,
+    /// Per member item, in the order of the converter's item table.
+    member: [Option<&'static values::List>; 21],
+    /// Per family item, in FAMILY_ITEMS order.
+    family: [Option<&'static values::List>; 36],
+    r303: Option<&'static values::List>,
+    r304: Option<&'static values::List>,
+    r305: Option<&'static values::List>,
+    r306a: Option<&'static values::List>,
+    r307a: Option<&'static values::List>,
+}
+
+/// Code lists of the Regsosek member items, in the converter's item order ("" = a number).
+const MEMBER_LISTS: [&str; 21] = [
+    "r404", "", "r410", "r412", "r415", "r416a", "r417", "r418", "r420", "r428", "r428", "r428",
+    "r428", "r428", "r428", "r428", "r428", "r428", "r428j", "r430", "",
+];
+
+fn lists() -> &'static Lists {
+    static L: std::sync::OnceLock<Lists> = std::sync::OnceLock::new();
+    L.get_or_init(|| {
+        let v = Vocab::official();
+        let get = |n: &str| if n.is_empty() { None } else { v.list(n) };
+        Lists {
+            agama: get("agama"),
+            pendidikan: get("pendidikan_dukcapil"),
+            pekerjaan: get("pekerjaan_dukcapil"),
+            member: MEMBER_LISTS.map(get),
+            family: FAMILY_ITEMS.map(|(_, l)| get(l)),
+            r303: get("r303"),
+            r304: get("r304"),
+            r305: get("r305"),
+            r306a: get("r306a"),
+            r307a: get("r307a"),
+        }
+    })
+}
+
 /// A coded column: kept if it is in its code list, else warned about (and kept raw).
 fn coded(
     attrs: &mut Attrs,
     key: &str,
-    list: &'static str,
+    list: Option<&values::List>,
     text: &str,
     w: &mut Warnings,
 ) -> Option<u32> {
     if text.is_empty() {
         return None;
     }
-    let code = number(text).filter(|c| Vocab::official().contains(list, *c));
+    let code = number(text).filter(|c| list.is_none_or(|l| l.contains(*c)));
     match code {
         Some(c) => Some(c),
         None => {
@@ -431,15 +477,14 @@ fn coded(
 fn labelled(
     attrs: &mut Attrs,
     key: &str,
-    list: &'static str,
+    list: Option<&values::List>,
     text: &str,
-    ctx: &Ctx,
     w: &mut Warnings,
 ) -> Option<u16> {
     if text.is_empty() {
         return None;
     }
-    match ctx.vocab.code(list, text) {
+    match list.and_then(|l| l.code(text)) {
         Some(c) => Some(c),
         None => {
             w.push("label_unknown");
@@ -507,18 +552,18 @@ fn siak(
         }
     }
     let mut a = Attrs::default();
-    p.religion = coded(&mut a, "agama", "agama", row.at(col!(S, "AGAMA")), w);
+    p.religion = coded(&mut a, "agama", lists().agama, row.at(col!(S, "AGAMA")), w);
     p.education = coded(
         &mut a,
         "pendidikan",
-        "pendidikan_dukcapil",
+        lists().pendidikan,
         row.at(col!(S, "PDDK_AKH")),
         w,
     );
     p.occupation = coded(
         &mut a,
         "pekerjaan",
-        "pekerjaan_dukcapil",
+        lists().pekerjaan,
         row.at(col!(S, "JENIS_PKRJN")),
         w,
     );
@@ -584,6 +629,7 @@ fn regsosek_member(
         (col!(S, "r431a"), ""),
     ];
     for (k, (column, list)) in items.iter().enumerate() {
+        let _ = list;
         let text = row.at(*column);
         p.member[k] = if list.is_empty() {
             let v = number(text);
@@ -592,7 +638,7 @@ fn regsosek_member(
             }
             v
         } else {
-            coded(&mut a, MEMBER_ITEMS[k], list, text, w)
+            coded(&mut a, MEMBER_ITEMS[k], lists().member[k], text, w)
         };
     }
     p.member[21] = r409;
@@ -698,7 +744,7 @@ fn regsosek_family(
             }
             n
         } else {
-            coded(&mut a, item, list, text, w)
+            coded(&mut a, item, lists().family[k], text, w)
         };
     }
     extras(row, &mut a);
@@ -812,20 +858,20 @@ fn dtks(
     p.occupation = labelled(
         &mut a,
         "pekerjaan",
-        "pekerjaan_dukcapil",
+        lists().pekerjaan,
         row.at(col!(S, "PEKERJAAN")),
-        ctx,
         w,
     )
     .map(u32::from);
     // Family variables repeated on every member row, as Regsosek item codes.
-    for (column, item) in [
-        (col!(S, "JENIS_LANTAI"), "r303"),
-        (col!(S, "JENIS_DINDING"), "r304"),
-        (col!(S, "SUMBER_AIR"), "r306a"),
-        (col!(S, "PENERANGAN"), "r307a"),
+    let l = lists();
+    for (column, item, list) in [
+        (col!(S, "JENIS_LANTAI"), "r303", l.r303),
+        (col!(S, "JENIS_DINDING"), "r304", l.r304),
+        (col!(S, "SUMBER_AIR"), "r306a", l.r306a),
+        (col!(S, "PENERANGAN"), "r307a", l.r307a),
     ] {
-        if let Some(c) = labelled(&mut a, item, item, row.at(column), ctx, w) {
+        if let Some(c) = labelled(&mut a, item, list, row.at(column), w) {
             a.num(item, u32::from(c));
         }
     }
@@ -903,18 +949,16 @@ fn p3ke(
     p.education = labelled(
         &mut a,
         "pendidikan",
-        "pendidikan_dukcapil",
+        lists().pendidikan,
         row.at(col!(S, "PENDIDIKAN")),
-        ctx,
         w,
     )
     .map(u32::from);
     p.occupation = labelled(
         &mut a,
         "pekerjaan",
-        "pekerjaan_dukcapil",
+        lists().pekerjaan,
         row.at(col!(S, "PEKERJAAN")),
-        ctx,
         w,
     )
     .map(u32::from);
@@ -924,11 +968,11 @@ fn p3ke(
         None if own.is_empty() => {}
         None => w.push("flag_unknown"),
     }
-    for (column, item) in [
-        (col!(S, "JENIS_ATAP"), "r305"),
-        (col!(S, "JENIS_LANTAI"), "r303"),
+    for (column, item, list) in [
+        (col!(S, "JENIS_ATAP"), "r305", lists().r305),
+        (col!(S, "JENIS_LANTAI"), "r303", lists().r303),
     ] {
-        if let Some(c) = labelled(&mut a, item, item, row.at(column), ctx, w) {
+        if let Some(c) = labelled(&mut a, item, list, row.at(column), w) {
             a.num(item, u32::from(c));
         }
     }

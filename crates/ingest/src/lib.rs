@@ -554,7 +554,7 @@ fn flush(
 fn convert_chunk(job: &Job, block: &Block, chunk: &[reader::Rec]) -> Part {
     let mut part = Part::default();
     let bytes: usize = chunk.iter().map(|r| r.end - r.start).sum();
-    part.outs[OUT_PERSONS].reserve(bytes + bytes / 2);
+    part.outs[OUT_PERSONS].reserve(bytes * 2);
     let mut fields = Fields::default();
     for rec in chunk {
         one(

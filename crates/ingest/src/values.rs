@@ -13,10 +13,36 @@ pub struct Vocab {
     lists: foldhash::HashMap<String, List>,
 }
 
+/// One code list of the vocabulary.
 #[derive(Default)]
-struct List {
+pub struct List {
     by_key: foldhash::HashMap<Box<str>, u16>,
     codes: Vec<u16>,
+}
+
+impl List {
+    /// The code of `text`, if known.
+    pub fn code(&self, text: &str) -> Option<u16> {
+        // The key (upper-case letters and digits) is built on the stack for ASCII text.
+        let mut buf = [0u8; 96];
+        let mut n = 0;
+        for &c in text.as_bytes() {
+            if c >= 0x80 || n == buf.len() {
+                return self.by_key.get(label_key(text).as_str()).copied();
+            }
+            if c.is_ascii_alphanumeric() {
+                buf[n] = c.to_ascii_uppercase();
+                n += 1;
+            }
+        }
+        let key = std::str::from_utf8(&buf[..n]).ok()?;
+        self.by_key.get(key).copied()
+    }
+
+    /// Whether `code` is in the list (true for a list without codes of its own).
+    pub fn contains(&self, code: u32) -> bool {
+        self.codes.is_empty() || self.codes.iter().any(|&c| u32::from(c) == code)
+    }
 }
 
 impl Vocab {
@@ -51,31 +77,19 @@ impl Vocab {
         })
     }
 
+    /// A list by name: look it up once, then use it for every row.
+    pub fn list(&self, name: &str) -> Option<&List> {
+        self.lists.get(name)
+    }
+
     /// The code of `text` in `list`, if known.
     pub fn code(&self, list: &str, text: &str) -> Option<u16> {
-        let l = self.lists.get(list)?;
-        // The key (upper-case letters and digits) is built on the stack for ASCII text.
-        let mut buf = [0u8; 96];
-        let mut n = 0;
-        for &c in text.as_bytes() {
-            if c >= 0x80 || n == buf.len() {
-                return l.by_key.get(label_key(text).as_str()).copied();
-            }
-            if c.is_ascii_alphanumeric() {
-                buf[n] = c.to_ascii_uppercase();
-                n += 1;
-            }
-        }
-        let key = std::str::from_utf8(&buf[..n]).ok()?;
-        l.by_key.get(key).copied()
+        self.lists.get(list)?.code(text)
     }
 
     /// Whether `code` is in `list` (true for lists the vocabulary does not know).
     pub fn contains(&self, list: &str, code: u32) -> bool {
-        match self.lists.get(list) {
-            Some(l) if !l.codes.is_empty() => l.codes.iter().any(|&c| u32::from(c) == code),
-            _ => true,
-        }
+        self.lists.get(list).is_none_or(|l| l.contains(code))
     }
 }
 
@@ -258,7 +272,7 @@ pub enum DateLayout {
 /// Reads a date in the given layout, falling back to the other layouts (files written by
 /// other programs are not always consistent). `Ok(None)` when empty.
 pub fn date(text: &str, layout: DateLayout) -> Result<Option<PartialDate>, DateIssue> {
-    let t = text.trim();
+    let t = text.trim_ascii();
     if t.is_empty() || t == "-" || t.eq_ignore_ascii_case("NULL") {
         return Ok(None);
     }
