@@ -13,6 +13,8 @@ pub enum Encoding {
     Utf8Bom,
     /// Windows-1252 (a superset of ISO-8859-1 in 0x80–0x9F).
     Windows1252,
+    /// Both: valid UTF-8 characters and bytes that are not UTF-8 (files pasted together).
+    Mixed,
 }
 
 impl Encoding {
@@ -22,6 +24,7 @@ impl Encoding {
             Encoding::Utf8 => "utf-8",
             Encoding::Utf8Bom => "utf-8-bom",
             Encoding::Windows1252 => "windows-1252",
+            Encoding::Mixed => "mixed",
         }
     }
 }
@@ -35,7 +38,16 @@ pub fn detect(sample: &[u8]) -> Encoding {
         Ok(_) => Encoding::Utf8,
         // A multi-byte character cut at the end of the sample is still UTF-8.
         Err(e) if e.error_len().is_none() => Encoding::Utf8,
-        Err(_) => Encoding::Windows1252,
+        Err(_) => {
+            let has_utf8 = String::from_utf8_lossy(sample)
+                .chars()
+                .any(|c| c as u32 >= 0x80 && c != '\u{FFFD}');
+            if has_utf8 {
+                Encoding::Mixed
+            } else {
+                Encoding::Windows1252
+            }
+        }
     }
 }
 
@@ -64,24 +76,13 @@ pub fn windows_1252(bytes: &[u8]) -> String {
     s
 }
 
-/// Decodes one line. Returns the text and whether it had to fall back to Windows-1252 in a
-/// file detected as UTF-8.
+/// Decodes one line: UTF-8 when it is valid UTF-8 (a Windows-1252 line with accented
+/// letters practically never is), else Windows-1252. Returns the text and whether it fell back
+/// to Windows-1252 in a file that is not all Windows-1252 (worth a warning).
 pub fn decode(line: &[u8], enc: Encoding) -> (Cow<'_, str>, bool) {
-    match enc {
-        Encoding::Windows1252 => {
-            if line.is_ascii() {
-                (
-                    Cow::Borrowed(std::str::from_utf8(line).unwrap_or_default()),
-                    false,
-                )
-            } else {
-                (Cow::Owned(windows_1252(line)), false)
-            }
-        }
-        Encoding::Utf8 | Encoding::Utf8Bom => match std::str::from_utf8(line) {
-            Ok(s) => (Cow::Borrowed(s), false),
-            Err(_) => (Cow::Owned(windows_1252(line)), true),
-        },
+    match std::str::from_utf8(line) {
+        Ok(s) => (Cow::Borrowed(s), false),
+        Err(_) => (Cow::Owned(windows_1252(line)), enc != Encoding::Windows1252),
     }
 }
 
@@ -94,6 +95,18 @@ mod tests {
         assert_eq!(detect(b"\xEF\xBB\xBFNIK,NAMA"), Encoding::Utf8Bom);
         assert_eq!(detect("NIK,NAMA,MA\u{2019}RUF".as_bytes()), Encoding::Utf8);
         assert_eq!(detect(b"NIK;NAMA;MA\x92RUF"), Encoding::Windows1252);
+        assert_eq!(
+            detect(
+                "NIK;MA\u{2019}RUF\nMA"
+                    .as_bytes()
+                    .iter()
+                    .chain(b"\x92RUF")
+                    .copied()
+                    .collect::<Vec<u8>>()
+                    .as_slice()
+            ),
+            Encoding::Mixed
+        );
         // A UTF-8 character cut by the end of the sample.
         assert_eq!(detect(&"AB\u{2019}".as_bytes()[..3]), Encoding::Utf8);
     }
