@@ -311,10 +311,8 @@ fn ingest(args: IngestArgs) -> Result<()> {
 
 fn demo(dir: PathBuf) -> Result<()> {
     println!("DTSEN demo: Kota Kediri (35.71), seed 7.");
-    println!(
-        "Today the demo generates the regency's sources with ground truth; consolidation, ranking"
-    );
-    println!("and the web platform join it as their issues land (see README).\n");
+    println!("Today the demo generates the regency's sources with ground truth and ingests them;");
+    println!("consolidation, ranking and the web platform join it as their issues land (see README).\n");
     generate(GenerateArgs {
         region: "35.71".into(),
         persons: None,
@@ -323,7 +321,16 @@ fn demo(dir: PathBuf) -> Result<()> {
         as_of: "2026-09-30".into(),
         rates: Vec::new(),
         json: false,
-    })
+    })?;
+    println!();
+    ingest(IngestArgs {
+        sources: dir.join("sources"),
+        out: dir.join("ingested"),
+        as_of: Some("2026-09-30".into()),
+        json: false,
+    })?;
+    println!("\nRejected rows with their reasons: {}", dir.join("ingested").join("rejects.csv").display());
+    Ok(())
 }
 
 fn region(query: &str, json: bool) -> Result<()> {
