@@ -8,6 +8,21 @@ use std::process::Command;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// Ingest throughput (MB/s, records/s, per core) on freshly generated regions.
+    Ingest {
+        /// Regions to generate and ingest, comma-separated.
+        #[arg(long, default_value = "35.71,34")]
+        targets: String,
+        /// Seed.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Scratch directory (removed after each target).
+        #[arg(long, env = "DTSEN_BENCH_DIR", default_value = "bench-scratch")]
+        scratch: PathBuf,
+        /// The file to update.
+        #[arg(long, default_value = "BENCHMARKS.md")]
+        file: PathBuf,
+    },
     /// Generation throughput and peak memory, one child process per target region.
     Generate {
         /// Regions to generate, comma-separated (`35.71` Kota Kediri, `35` Jawa Timur).
@@ -27,13 +42,80 @@ pub enum BenchCommand {
 
 pub fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
-        BenchCommand::Generate {
-            targets,
-            seed,
-            scratch,
-            file,
-        } => generate(&targets, seed, &scratch, &file),
+        BenchCommand::Generate { targets, seed, scratch, file } => generate(&targets, seed, &scratch, &file),
+        BenchCommand::Ingest { targets, seed, scratch, file } => ingest(&targets, seed, &scratch, &file),
     }
+}
+
+/// CPU time (user + system) of this process so far, in seconds (Linux, 100 ticks a second).
+pub fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+fn ingest(targets: &str, seed: u64, scratch: &Path, file: &Path) -> Result<()> {
+    let exe = std::env::current_exe().context("cannot find the dtsen executable")?;
+    let mut rows = Vec::new();
+    for target in targets.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let base = scratch.join(format!("ingest_{}", target.replace('.', "_")));
+        let (src, out) = (base.join("sources"), base.join("ingested"));
+        eprintln!("bench: generating {target} into {} ...", src.display());
+        let gen = Command::new(&exe)
+            .args(["generate", "--region", target, "--seed", &seed.to_string(), "--out", &src.to_string_lossy(), "--json"])
+            .output()
+            .context("running generate")?;
+        if !gen.status.success() {
+            let _ = std::fs::remove_dir_all(&base);
+            bail!("generate {target} failed: {}", String::from_utf8_lossy(&gen.stderr));
+        }
+        // The truth files are not sources.
+        for t in ["truth_records.csv", "truth_families.csv", "truth_persons.csv"] {
+            let _ = std::fs::remove_file(src.join(t));
+        }
+        eprintln!("bench: ingesting {target} ...");
+        let args = ["ingest", "--sources", &src.to_string_lossy(), "--out", &out.to_string_lossy(), "--as-of", "2026-09-30", "--json"];
+        let output = Command::new(&exe).args(args).output().context("running ingest")?;
+        let _ = std::fs::remove_dir_all(&base);
+        if !output.status.success() {
+            bail!("ingest {target} failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&output.stdout).context("reading the ingest report")?;
+        let num = |k: &str| v.get(k).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
+        let name = dtsen_core::RegionCode::parse(target)
+            .ok()
+            .and_then(|c| dtsen_core::RegionTable::official().get(c).map(|r| format!("{target} {}", r.name)))
+            .unwrap_or_else(|| target.to_owned());
+        let cpu = num("cpu_seconds");
+        rows.push(format!(
+            "| {name} | {:.0} | {:.1} | {:.2} | **{:.0}** | {:.0} | {:.2} | **{:.0}** | {:.0} |",
+            num("read"),
+            num("bytes") / 1e6,
+            num("seconds"),
+            num("mb_per_second"),
+            num("records_per_second"),
+            cpu,
+            if cpu > 0.0 { num("bytes") / 1e6 / cpu } else { 0.0 },
+            num("peak_rss_bytes") / 1e6,
+        ));
+        eprintln!("{}", rows.last().map(String::as_str).unwrap_or_default());
+    }
+    let section = format!(
+        "Measured {} on {} (`dtsen bench ingest --targets {targets} --seed {seed}`: each region generated \
+         with `dtsen generate --seed {seed}`, truth files removed, then `dtsen ingest --as-of 2026-09-30`).\n\n\
+         | region | records | CSV (MB) | seconds | MB/s (wall, 2 cores) | records/s | CPU seconds | MB/s per core (CPU time) | peak RSS (MB) |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n{}\n",
+        today(),
+        machine(),
+        rows.join("\n")
+    );
+    update_section(file, "ingest", &section)?;
+    println!("{section}");
+    Ok(())
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`), if it can be read.

@@ -268,7 +268,10 @@ fn ingest(args: IngestArgs) -> Result<()> {
         eprintln!();
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json(as_of))?);
+        let mut v = report.to_json(as_of);
+        v["peak_rss_bytes"] = bench::peak_rss_bytes().into();
+        v["cpu_seconds"] = bench::cpu_seconds().into();
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         println!(
             "{:<18} {:>10} {:>10} {:>10}  status",
