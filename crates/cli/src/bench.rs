@@ -42,8 +42,18 @@ pub enum BenchCommand {
 
 pub fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
-        BenchCommand::Generate { targets, seed, scratch, file } => generate(&targets, seed, &scratch, &file),
-        BenchCommand::Ingest { targets, seed, scratch, file } => ingest(&targets, seed, &scratch, &file),
+        BenchCommand::Generate {
+            targets,
+            seed,
+            scratch,
+            file,
+        } => generate(&targets, seed, &scratch, &file),
+        BenchCommand::Ingest {
+            targets,
+            seed,
+            scratch,
+            file,
+        } => ingest(&targets, seed, &scratch, &file),
     }
 }
 
@@ -66,29 +76,65 @@ fn ingest(targets: &str, seed: u64, scratch: &Path, file: &Path) -> Result<()> {
         let (src, out) = (base.join("sources"), base.join("ingested"));
         eprintln!("bench: generating {target} into {} ...", src.display());
         let gen = Command::new(&exe)
-            .args(["generate", "--region", target, "--seed", &seed.to_string(), "--out", &src.to_string_lossy(), "--json"])
+            .args([
+                "generate",
+                "--region",
+                target,
+                "--seed",
+                &seed.to_string(),
+                "--out",
+                &src.to_string_lossy(),
+                "--json",
+            ])
             .output()
             .context("running generate")?;
         if !gen.status.success() {
             let _ = std::fs::remove_dir_all(&base);
-            bail!("generate {target} failed: {}", String::from_utf8_lossy(&gen.stderr));
+            bail!(
+                "generate {target} failed: {}",
+                String::from_utf8_lossy(&gen.stderr)
+            );
         }
         // The truth files are not sources.
-        for t in ["truth_records.csv", "truth_families.csv", "truth_persons.csv"] {
+        for t in [
+            "truth_records.csv",
+            "truth_families.csv",
+            "truth_persons.csv",
+        ] {
             let _ = std::fs::remove_file(src.join(t));
         }
         eprintln!("bench: ingesting {target} ...");
-        let args = ["ingest", "--sources", &src.to_string_lossy(), "--out", &out.to_string_lossy(), "--as-of", "2026-09-30", "--json"];
-        let output = Command::new(&exe).args(args).output().context("running ingest")?;
+        let args = [
+            "ingest",
+            "--sources",
+            &src.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+            "--as-of",
+            "2026-09-30",
+            "--json",
+        ];
+        let output = Command::new(&exe)
+            .args(args)
+            .output()
+            .context("running ingest")?;
         let _ = std::fs::remove_dir_all(&base);
         if !output.status.success() {
-            bail!("ingest {target} failed: {}", String::from_utf8_lossy(&output.stderr));
+            bail!(
+                "ingest {target} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
-        let v: serde_json::Value = serde_json::from_slice(&output.stdout).context("reading the ingest report")?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&output.stdout).context("reading the ingest report")?;
         let num = |k: &str| v.get(k).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
         let name = dtsen_core::RegionCode::parse(target)
             .ok()
-            .and_then(|c| dtsen_core::RegionTable::official().get(c).map(|r| format!("{target} {}", r.name)))
+            .and_then(|c| {
+                dtsen_core::RegionTable::official()
+                    .get(c)
+                    .map(|r| format!("{target} {}", r.name))
+            })
             .unwrap_or_else(|| target.to_owned());
         let cpu = num("cpu_seconds");
         rows.push(format!(
@@ -99,7 +145,11 @@ fn ingest(targets: &str, seed: u64, scratch: &Path, file: &Path) -> Result<()> {
             num("mb_per_second"),
             num("records_per_second"),
             cpu,
-            if cpu > 0.0 { num("bytes") / 1e6 / cpu } else { 0.0 },
+            if cpu > 0.0 {
+                num("bytes") / 1e6 / cpu
+            } else {
+                0.0
+            },
             num("peak_rss_bytes") / 1e6,
         ));
         eprintln!("{}", rows.last().map(String::as_str).unwrap_or_default());

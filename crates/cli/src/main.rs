@@ -315,7 +315,9 @@ fn ingest(args: IngestArgs) -> Result<()> {
 fn demo(dir: PathBuf) -> Result<()> {
     println!("DTSEN demo: Kota Kediri (35.71), seed 7.");
     println!("Today the demo generates the regency's sources with ground truth and ingests them;");
-    println!("consolidation, ranking and the web platform join it as their issues land (see README).\n");
+    println!(
+        "consolidation, ranking and the web platform join it as their issues land (see README).\n"
+    );
     generate(GenerateArgs {
         region: "35.71".into(),
         persons: None,
@@ -332,7 +334,10 @@ fn demo(dir: PathBuf) -> Result<()> {
         as_of: Some("2026-09-30".into()),
         json: false,
     })?;
-    println!("\nRejected rows with their reasons: {}", dir.join("ingested").join("rejects.csv").display());
+    println!(
+        "\nRejected rows with their reasons: {}",
+        dir.join("ingested").join("rejects.csv").display()
+    );
     Ok(())
 }
 

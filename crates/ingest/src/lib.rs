@@ -180,8 +180,12 @@ pub const REJECTS: &str = "rejects.csv";
 /// See [`PERSONS`].
 pub const REPORT: &str = "ingest-report.json";
 
+/// The output files, written by a thread of their own so that converting the next block
+/// overlaps writing this one. Buffers come back through a pool to be filled again.
 struct Outputs {
-    files: Vec<(PathBuf, BufWriter<File>)>,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<(usize, Vec<u8>)>>>,
+    writer: Option<std::thread::JoinHandle<Result<(), IngestError>>>,
+    pool: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
 }
 
 impl Outputs {
@@ -212,25 +216,81 @@ impl Outputs {
             }
             files.push((path, w));
         }
-        Ok(Outputs { files })
-    }
-
-    fn write(&mut self, i: usize, bytes: &[u8]) -> Result<(), IngestError> {
-        let (path, w) = &mut self.files[i];
-        w.write_all(bytes).map_err(|e| IngestError::Output {
-            path: path.clone(),
-            source: e,
+        let pool = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let back = pool.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Vec<u8>)>>(4);
+        let writer = std::thread::spawn(move || -> Result<(), IngestError> {
+            for batch in rx {
+                for (i, mut buf) in batch {
+                    let (path, w) = &mut files[i];
+                    w.write_all(&buf).map_err(|e| IngestError::Output {
+                        path: path.clone(),
+                        source: e,
+                    })?;
+                    buf.clear();
+                    if let Ok(mut p) = back.lock() {
+                        if p.len() < 64 {
+                            p.push(buf);
+                        }
+                    }
+                }
+            }
+            for (path, w) in &mut files {
+                w.flush().map_err(|e| IngestError::Output {
+                    path: path.clone(),
+                    source: e,
+                })?;
+            }
+            Ok(())
+        });
+        Ok(Outputs {
+            tx: Some(tx),
+            writer: Some(writer),
+            pool,
         })
     }
 
-    fn finish(mut self) -> Result<(), IngestError> {
-        for (path, w) in &mut self.files {
-            w.flush().map_err(|e| IngestError::Output {
-                path: path.clone(),
-                source: e,
-            })?;
+    /// Hands buffers to the writer, in order.
+    fn send(&mut self, batch: Vec<(usize, Vec<u8>)>) -> Result<(), IngestError> {
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(batch).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            // The writer stopped: its error says why.
+            self.finish_inner().and(Err(IngestError::Output {
+                path: PathBuf::from("(output)"),
+                source: std::io::Error::other("the output writer stopped"),
+            }))
         }
-        Ok(())
+    }
+
+    fn write(&mut self, i: usize, bytes: &[u8]) -> Result<(), IngestError> {
+        self.send(vec![(i, bytes.to_vec())])
+    }
+
+    /// An empty buffer from the pool (or a new one).
+    fn buffer(pool: &std::sync::Mutex<Vec<Vec<u8>>>) -> Vec<u8> {
+        pool.lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default()
+    }
+
+    fn finish_inner(&mut self) -> Result<(), IngestError> {
+        self.tx = None;
+        match self.writer.take() {
+            Some(h) => h.join().unwrap_or_else(|_| {
+                Err(IngestError::Output {
+                    path: PathBuf::from("(output)"),
+                    source: std::io::Error::other("the output writer panicked"),
+                })
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(mut self) -> Result<(), IngestError> {
+        self.finish_inner()
     }
 }
 
@@ -527,17 +587,14 @@ fn flush(
     outputs: &mut Outputs,
     sr: &mut SourceReport,
 ) -> Result<(), IngestError> {
+    let pool = outputs.pool.clone();
     let parts: Vec<Part> = block
         .recs
         .par_chunks(2048)
-        .map(|chunk| convert_chunk(job, block, chunk))
+        .map(|chunk| convert_chunk(job, block, chunk, &pool))
         .collect();
+    let mut batch = Vec::with_capacity(parts.len() * 2);
     for p in parts {
-        for (i, buf) in p.outs.iter().enumerate() {
-            if !buf.is_empty() {
-                outputs.write(i, buf)?;
-            }
-        }
         sr.read += p.read;
         sr.accepted += p.accepted;
         for (k, v) in p.rejects {
@@ -547,12 +604,23 @@ fn flush(
         for (k, v) in p.warnings {
             *sr.warnings_by_reason.entry(k.to_owned()).or_default() += v;
         }
+        for (i, buf) in p.outs.into_iter().enumerate() {
+            if !buf.is_empty() {
+                batch.push((i, buf));
+            }
+        }
     }
-    Ok(())
+    outputs.send(batch)
 }
 
-fn convert_chunk(job: &Job, block: &Block, chunk: &[reader::Rec]) -> Part {
+fn convert_chunk(
+    job: &Job,
+    block: &Block,
+    chunk: &[reader::Rec],
+    pool: &std::sync::Mutex<Vec<Vec<u8>>>,
+) -> Part {
     let mut part = Part::default();
+    part.outs[OUT_PERSONS] = Outputs::buffer(pool);
     let bytes: usize = chunk.iter().map(|r| r.end - r.start).sum();
     part.outs[OUT_PERSONS].reserve(bytes * 2);
     let mut fields = Fields::default();
