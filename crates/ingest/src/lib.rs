@@ -182,8 +182,11 @@ pub const REPORT: &str = "ingest-report.json";
 
 /// The output files, written by a thread of their own so that converting the next block
 /// overlaps writing this one. Buffers come back through a pool to be filled again.
+/// Buffers for the writer: (output index, bytes), in file order.
+type WriteBatch = Vec<(usize, Vec<u8>)>;
+
 struct Outputs {
-    tx: Option<std::sync::mpsc::SyncSender<Vec<(usize, Vec<u8>)>>>,
+    tx: Option<std::sync::mpsc::SyncSender<WriteBatch>>,
     writer: Option<std::thread::JoinHandle<Result<(), IngestError>>>,
     pool: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
 }
@@ -218,7 +221,7 @@ impl Outputs {
         }
         let pool = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let back = pool.clone();
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Vec<u8>)>>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<WriteBatch>(4);
         let writer = std::thread::spawn(move || -> Result<(), IngestError> {
             for batch in rx {
                 for (i, mut buf) in batch {
@@ -251,7 +254,7 @@ impl Outputs {
     }
 
     /// Hands buffers to the writer, in order.
-    fn send(&mut self, batch: Vec<(usize, Vec<u8>)>) -> Result<(), IngestError> {
+    fn send(&mut self, batch: WriteBatch) -> Result<(), IngestError> {
         let sent = self.tx.as_ref().is_some_and(|tx| tx.send(batch).is_ok());
         if sent {
             Ok(())
