@@ -277,11 +277,10 @@ impl Fields {
         if i >= self.ends.len() {
             return "";
         }
-        trim_field(
-            self.text
-                .get(self.starts[i]..self.ends[i])
-                .unwrap_or_default(),
-        )
+        // Ranges were trimmed when the line was split.
+        self.text
+            .get(self.starts[i]..self.ends[i])
+            .unwrap_or_default()
     }
     /// Splits `line` by `sep` into these fields (reusing the buffers). Works on bytes: the
     /// separator and the quote are ASCII, and UTF-8 never uses ASCII bytes inside a character.
@@ -321,6 +320,7 @@ impl Fields {
                 }
             }
             self.ends.push(b.len());
+            self.trim_ranges();
             return Ok(());
         }
         let mut out: Vec<u8> = std::mem::take(&mut self.text).into_bytes();
@@ -332,7 +332,34 @@ impl Fields {
         self.starts.truncate(self.ends.len());
         // Only whole UTF-8 sequences were copied, so the text stays valid UTF-8.
         self.text = String::from_utf8(out).unwrap_or_default();
+        if result.is_ok() {
+            self.trim_ranges();
+        }
         result
+    }
+}
+
+impl Fields {
+    /// Narrows every field's range to its trimmed text (ASCII whitespace fast; other Unicode
+    /// whitespace, such as a no-break space from an Excel export, when an end is not ASCII).
+    fn trim_ranges(&mut self) {
+        let b = self.text.as_bytes();
+        for (s, e) in self.starts.iter_mut().zip(self.ends.iter_mut()) {
+            while *s < *e && b[*s].is_ascii_whitespace() {
+                *s += 1;
+            }
+            while *e > *s && b[*e - 1].is_ascii_whitespace() {
+                *e -= 1;
+            }
+            if *s < *e && (b[*s] >= 0x80 || b[*e - 1] >= 0x80) {
+                if let Some(field) = self.text.get(*s..*e) {
+                    let t = field.trim();
+                    let lead = field.len() - field.trim_start().len();
+                    *s += lead;
+                    *e = *s + t.len();
+                }
+            }
+        }
     }
 }
 
