@@ -945,7 +945,7 @@ impl Writer<'_> {
                 push_num(b, u64::from(p.school), 1);
             }
             b.push(b',');
-            if p.cert != 0 {
+            if p.cert != 0 && age >= 5 {
                 push_num(b, u64::from(p.cert), 1);
             }
             b.push(b',');
@@ -964,10 +964,12 @@ impl Writer<'_> {
             if age >= 5 {
                 b.push(if p.business { b'1' } else { b'2' });
             }
-            for d in p.difficulty {
+            // Questionnaire routing by age on the enumeration day: r428a–f from 2, g–j from 5.
+            for (k, d) in p.difficulty.iter().enumerate() {
                 b.push(b',');
-                if d != 0 {
-                    push_num(b, u64::from(d), 1);
+                let asked = if k < 6 { age >= 2 } else { age >= 5 };
+                if asked && *d != 0 {
+                    push_num(b, u64::from(*d), 1);
                 }
             }
             b.push(b',');
