@@ -209,10 +209,14 @@ pub fn push_num(out: &mut Vec<u8>, v: impl Into<u64>, width: usize) {
         buf[i] = b'0' + x as u8;
     }
     let len = buf.len() - i;
+    out.reserve(len.max(width));
     for _ in len..width {
         out.push(b'0');
     }
-    out.extend_from_slice(&buf[i..]);
+    // Byte by byte: a call to memcpy costs more than it saves for a handful of digits.
+    for &d in &buf[i..] {
+        out.push(d);
+    }
 }
 
 #[cfg(test)]

@@ -85,7 +85,10 @@ impl Row<'_> {
 
 /// Appends a TSV field: tabs and line breaks become spaces.
 pub fn tsv(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().any(|c| c == b'\t' || c == b'\n' || c == b'\r') {
+    // Control characters are below 0x20; most text has none, so test that first.
+    if s.bytes()
+        .any(|c| c < 0x20 && (c == b'\t' || c == b'\n' || c == b'\r'))
+    {
         for c in s.chars() {
             let c = if matches!(c, '\t' | '\n' | '\r') {
                 ' '
@@ -302,10 +305,9 @@ pub fn convert(
     w: &mut Warnings,
     out: &mut Vec<u8>,
 ) -> Result<Target, Reject> {
-    for name in row.spec.must_have {
-        if dtsen_core::is_missing_id(row.get(name))
-            && !(*name == "pengeluaran_per_kapita" && row.get(name) == "0")
-        {
+    for (name, i) in &row.map.must {
+        let v = i.map(|i| row.fields.get(i)).unwrap_or("");
+        if dtsen_core::is_missing_id(v) && !(*name == "pengeluaran_per_kapita" && v == "0") {
             return Err((
                 "missing_required",
                 format!(
@@ -391,9 +393,10 @@ fn birth(text: &str, layout: DateLayout, ctx: &Ctx, w: &mut Warnings) -> Option<
 }
 
 fn sex(text: &str, ctx: &Ctx, w: &mut Warnings) -> Option<Sex> {
-    let s = ctx
-        .vocab
-        .code("jenis_kelamin", text)
+    let _ = ctx;
+    let s = lists()
+        .sex
+        .and_then(|l| l.code(text))
         .and_then(|c| Sex::from_code(u32::from(c)));
     if s.is_none() {
         w.push("sex_unknown");
@@ -402,11 +405,18 @@ fn sex(text: &str, ctx: &Ctx, w: &mut Warnings) -> Option<Sex> {
 }
 
 fn number(text: &str) -> Option<u32> {
-    let t = text.trim_ascii();
-    if t.is_empty() || t.len() > 9 || !t.bytes().all(|c| c.is_ascii_digit()) {
+    let t = text.trim_ascii().as_bytes();
+    if t.is_empty() || t.len() > 9 {
         return None;
     }
-    t.parse().ok()
+    let mut v = 0u32;
+    for &c in t {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
 }
 
 /// The code lists the converters use, looked up by name once per process.
@@ -423,6 +433,10 @@ struct Lists {
     r305: Option<&'static values::List>,
     r306a: Option<&'static values::List>,
     r307a: Option<&'static values::List>,
+    sex: Option<&'static values::List>,
+    life: Option<&'static values::List>,
+    hub: Option<&'static values::List>,
+    yes_no: Option<&'static values::List>,
 }
 
 /// Code lists of the Regsosek member items, in the converter's item order ("" = a number).
@@ -447,6 +461,10 @@ fn lists() -> &'static Lists {
             r305: get("r305"),
             r306a: get("r306a"),
             r307a: get("r307a"),
+            sex: get("jenis_kelamin"),
+            life: get("status_hidup"),
+            hub: get("hub_kel_dtks"),
+            yes_no: get("ya_tidak"),
         }
     })
 }
@@ -535,7 +553,7 @@ fn siak(
     );
     p.region = Some(check_region(region, w));
     let life = row.at(col!(S, "STATUS_HIDUP"));
-    match ctx.vocab.code("status_hidup", life) {
+    match lists().life.and_then(|l| l.code(life)) {
         Some(1) => p.alive = Some(true),
         Some(_) => p.alive = Some(false),
         None if life.is_empty() => {}
@@ -843,9 +861,9 @@ fn dtks(
     p.kk = Some(read_kk(p.kk_text, ctx, w));
     p.birth = birth(row.at(col!(S, "TGL_LAHIR")), DateLayout::DmyDash, ctx, w);
     p.sex = sex(row.at(col!(S, "JENIS_KELAMIN")), ctx, w);
-    p.relationship = ctx
-        .vocab
-        .code("hub_kel_dtks", row.at(col!(S, "HUB_KEL")))
+    p.relationship = lists()
+        .hub
+        .and_then(|l| l.code(row.at(col!(S, "HUB_KEL"))))
         .map(|c| c as u8);
     if p.relationship.is_none() {
         w.push("relationship_unknown");
@@ -881,7 +899,7 @@ fn dtks(
         (col!(S, "STATUS_PBI"), "pbi"),
     ] {
         let text = row.at(column);
-        match ctx.vocab.code("ya_tidak", text) {
+        match lists().yes_no.and_then(|l| l.code(text)) {
             Some(1) => a.num(key, 1),
             Some(_) => a.num(key, 0),
             None if text.is_empty() => {}
@@ -928,9 +946,9 @@ fn p3ke(
         w,
     );
     p.sex = sex(row.at(col!(S, "JENIS_KELAMIN")), ctx, w);
-    p.relationship = ctx
-        .vocab
-        .code("hub_kel_dtks", row.at(col!(S, "HUBUNGAN")))
+    p.relationship = lists()
+        .hub
+        .and_then(|l| l.code(row.at(col!(S, "HUBUNGAN"))))
         .map(|c| c as u8);
     if p.relationship.is_none() {
         w.push("relationship_unknown");
@@ -963,7 +981,7 @@ fn p3ke(
     )
     .map(u32::from);
     let own = row.at(col!(S, "PUNYA_RUMAH"));
-    match ctx.vocab.code("ya_tidak", own) {
+    match lists().yes_no.and_then(|l| l.code(own)) {
         Some(c) => a.num("punya_rumah", u32::from(c == 1)),
         None if own.is_empty() => {}
         None => w.push("flag_unknown"),
@@ -1009,7 +1027,7 @@ fn list(
                 None if row.get("DAYA_VA").is_empty() => {}
                 None => w.push("number_unreadable"),
             }
-            match ctx.vocab.code("ya_tidak", row.get("SUBSIDI")) {
+            match lists().yes_no.and_then(|l| l.code(row.get("SUBSIDI"))) {
                 Some(c) => a.num("subsidi", u32::from(c == 1)),
                 None if row.get("SUBSIDI").is_empty() => {}
                 None => w.push("flag_unknown"),

@@ -345,6 +345,10 @@ impl Fields {
     fn trim_ranges(&mut self) {
         let b = self.text.as_bytes();
         for (s, e) in self.starts.iter_mut().zip(self.ends.iter_mut()) {
+            // Most fields have nothing to trim: one look at each end.
+            if *s == *e || (b[*s] > b' ' && b[*s] < 0x80 && b[*e - 1] > b' ' && b[*e - 1] < 0x80) {
+                continue;
+            }
             while *s < *e && b[*s].is_ascii_whitespace() {
                 *s += 1;
             }

@@ -356,6 +356,8 @@ pub struct HeaderMap {
     pub width: usize,
     /// Spec column name → file index, for fast lookups by name.
     pub by_name: foldhash::HashMap<&'static str, usize>,
+    /// The columns every record must have, with their file index.
+    pub must: Vec<(&'static str, Option<usize>)>,
 }
 
 impl HeaderMap {
@@ -392,6 +394,11 @@ impl HeaderMap {
                 by_name.insert(*name, *i);
             }
         }
+        let must = spec
+            .must_have
+            .iter()
+            .map(|n| (*n, by_name.get(n).copied()))
+            .collect();
         HeaderMap {
             index,
             extra,
@@ -399,6 +406,7 @@ impl HeaderMap {
             missing,
             width: header.len(),
             by_name,
+            must,
         }
     }
 
