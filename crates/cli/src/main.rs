@@ -27,6 +27,30 @@ enum Command {
     Generate(GenerateArgs),
     /// Read source files into validated, standardised records; rejects and a report beside them.
     Ingest(IngestArgs),
+    /// Create or update the registry database schema.
+    Migrate {
+        /// Database URL: sqlite://PATH or postgres://...
+        #[arg(long, env = "DTSEN_DB", default_value = "sqlite://dtsen.db")]
+        db: String,
+    },
+    /// Copy a SQLite registry to a file while it may be in use (a consistent snapshot).
+    Backup {
+        /// The SQLite database (sqlite://PATH).
+        #[arg(long, env = "DTSEN_DB", default_value = "sqlite://dtsen.db")]
+        db: String,
+        /// The backup file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a SQLite registry from a backup file (the server must be stopped).
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The SQLite database to replace (sqlite://PATH).
+        #[arg(long, env = "DTSEN_DB", default_value = "sqlite://dtsen.db")]
+        db: String,
+    },
     /// Run the whole path on the embedded default (today: generate Kota Kediri and summarise it).
     Demo {
         /// Where to write the demo data.
@@ -103,6 +127,9 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Generate(args) => generate(args),
         Command::Ingest(args) => ingest(args),
+        Command::Migrate { db } => runtime()?.block_on(migrate(&db)),
+        Command::Backup { db, out } => runtime()?.block_on(backup(&db, &out)),
+        Command::Restore { from, db } => restore(&from, &db),
         Command::Demo { dir } => demo(dir),
         Command::Region { query, json } => region(&query, json),
         Command::Bench(cmd) => bench::run(cmd),
@@ -309,6 +336,61 @@ fn ingest(args: IngestArgs) -> Result<()> {
             list.join("\n  ")
         );
     }
+    Ok(())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+async fn migrate(db: &str) -> Result<()> {
+    let store = dtsen_store::open(db)
+        .await
+        .with_context(|| format!("opening {db}"))?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("migrating {db}"))?;
+    let n = store
+        .load_regions(RegionTable::official())
+        .await
+        .context("loading the region table")?;
+    println!(
+        "{db}: schema up to date ({:?}), {n} regions loaded",
+        store.backend()
+    );
+    Ok(())
+}
+
+fn sqlite_path(db: &str) -> Result<&str> {
+    db.strip_prefix("sqlite://").with_context(|| {
+        format!("{db} is not a SQLite URL; for PostgreSQL use pg_dump/pg_restore (see ARCHITECTURE.md, Store)")
+    })
+}
+
+async fn backup(db: &str, out: &std::path::Path) -> Result<()> {
+    let path = sqlite_path(db)?;
+    dtsen_store::backup_sqlite(path, out)
+        .await
+        .with_context(|| format!("backing up {db} to {}", out.display()))?;
+    println!("{db} copied to {}", out.display());
+    Ok(())
+}
+
+fn restore(from: &std::path::Path, db: &str) -> Result<()> {
+    let path = sqlite_path(db)?;
+    if !from.exists() {
+        bail!("backup file {} does not exist", from.display());
+    }
+    // Replace the file and drop the old write-ahead log, which belongs to the old database.
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
+    std::fs::copy(from, path).with_context(|| format!("copying {} over {path}", from.display()))?;
+    println!("{db} restored from {}", from.display());
     Ok(())
 }
 

@@ -1,0 +1,163 @@
+-- DTSEN registry schema, SQLite (the same tables as PostgreSQL). Large tables carry kode_provinsi first in their keys so
+-- that Citus can distribute them by province (co-located) with no schema change; regions and
+-- sources are reference tables (replicated). See ARCHITECTURE.md, "Store".
+
+CREATE TABLE regions (
+    code          TEXT PRIMARY KEY,          -- 2, 4, 6 or 10 digits, no dots
+    level         SMALLINT NOT NULL,         -- 1 province, 2 regency/city, 3 district, 4 village
+    name          TEXT NOT NULL,
+    parent        TEXT,
+    kode_provinsi TEXT NOT NULL
+);
+
+CREATE TABLE sources (
+    id   SMALLINT PRIMARY KEY,
+    key  TEXT NOT NULL UNIQUE,               -- siak, regsosek_anggota, dtks, ...
+    name TEXT NOT NULL
+);
+
+CREATE TABLE ingest_runs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    source_id   SMALLINT NOT NULL REFERENCES sources(id),
+    file        TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    read        BIGINT NOT NULL,
+    accepted    BIGINT NOT NULL,
+    rejected    BIGINT NOT NULL,
+    report      TEXT
+);
+
+CREATE TABLE persons (
+    kode_provinsi TEXT NOT NULL,
+    id            BIGINT NOT NULL,           -- internal id, kept across snapshots
+    nik           TEXT,
+    nik_valid     BOOLEAN NOT NULL DEFAULT FALSE,
+    name          TEXT NOT NULL,
+    name_std      TEXT NOT NULL,
+    birth_date    TEXT,                      -- YYYY-MM-DD, 00 for unknown parts
+    sex           SMALLINT,
+    death_date    TEXT,
+    kode_desa     TEXT,
+    PRIMARY KEY (kode_provinsi, id)
+);
+-- A valid NIK belongs to one person. Under Citus a unique index must include the distribution
+-- column, so there it becomes (kode_provinsi, nik) and the global NIK pass of consolidation
+-- keeps NIKs unique across provinces.
+CREATE UNIQUE INDEX persons_valid_nik ON persons (nik) WHERE nik_valid;
+CREATE INDEX persons_name ON persons (kode_provinsi, kode_desa, name_std);
+
+CREATE TABLE families (
+    kode_provinsi TEXT NOT NULL,
+    id            BIGINT NOT NULL,
+    kk            TEXT,                      -- current KK number
+    kode_desa     TEXT NOT NULL,
+    address       TEXT,
+    rt            TEXT,
+    rw            TEXT,
+    PRIMARY KEY (kode_provinsi, id)
+);
+CREATE INDEX families_kk ON families (kk);
+CREATE INDEX families_desa ON families (kode_provinsi, kode_desa);
+
+-- Who belonged to which family when (splits, merges, moves, death of the head).
+CREATE TABLE memberships (
+    kode_provinsi TEXT NOT NULL,
+    family_id     BIGINT NOT NULL,
+    person_id     BIGINT NOT NULL,
+    relationship  SMALLINT,                  -- SHDK 1–11
+    valid_from    TEXT NOT NULL,
+    valid_to      TEXT,                      -- NULL: still a member
+    PRIMARY KEY (kode_provinsi, family_id, person_id, valid_from)
+);
+CREATE INDEX memberships_person ON memberships (kode_provinsi, person_id);
+
+CREATE TABLE kk_history (
+    kode_provinsi TEXT NOT NULL,
+    family_id     BIGINT NOT NULL,
+    kk            TEXT NOT NULL,
+    valid_from    TEXT NOT NULL,
+    valid_to      TEXT,
+    reason        TEXT NOT NULL,             -- new, split, merge, move, head_death, divorce
+    PRIMARY KEY (kode_provinsi, family_id, valid_from)
+);
+CREATE INDEX kk_history_kk ON kk_history (kk);
+
+-- Every value with where it came from; disagreements between sources are kept.
+CREATE TABLE field_values (
+    kode_provinsi TEXT NOT NULL,
+    entity        TEXT NOT NULL,          -- p person, f family
+    entity_id     BIGINT NOT NULL,
+    field         TEXT NOT NULL,
+    value         TEXT,
+    source_id     SMALLINT NOT NULL REFERENCES sources(id),
+    source_record TEXT NOT NULL,
+    observed_on   TEXT,
+    PRIMARY KEY (kode_provinsi, entity, entity_id, field, source_id, source_record)
+);
+
+CREATE TABLE snapshots (
+    id            TEXT PRIMARY KEY,          -- 2026Q1
+    status        TEXT NOT NULL CHECK (status IN ('draft', 'published')),
+    created_at    TEXT NOT NULL,
+    published_at  TEXT,
+    model_version TEXT
+);
+
+CREATE TABLE snapshot_families (
+    snapshot_id          TEXT NOT NULL REFERENCES snapshots(id),
+    kode_provinsi        TEXT NOT NULL,
+    family_id            BIGINT NOT NULL,
+    kk                   TEXT,
+    kode_desa            TEXT NOT NULL,
+    members              INTEGER NOT NULL,
+    score                REAL,
+    rank_national        BIGINT,
+    desil_nasional       SMALLINT,
+    desil_provinsi       SMALLINT,
+    desil_kabupaten_kota SMALLINT,
+    status_kelengkapan   TEXT,
+    PRIMARY KEY (snapshot_id, kode_provinsi, family_id)
+);
+CREATE INDEX snapshot_families_desa ON snapshot_families (snapshot_id, kode_provinsi, kode_desa);
+
+CREATE TABLE snapshot_members (
+    snapshot_id   TEXT NOT NULL REFERENCES snapshots(id),
+    kode_provinsi TEXT NOT NULL,
+    family_id     BIGINT NOT NULL,
+    person_id     BIGINT NOT NULL,
+    nik           TEXT,
+    relationship  SMALLINT,
+    status_padan  TEXT,                      -- padan / tidak_padan
+    alive         BOOLEAN NOT NULL,
+    PRIMARY KEY (snapshot_id, kode_provinsi, family_id, person_id)
+);
+
+-- A published snapshot is immutable: no row of it may be added, changed or removed, and the
+-- snapshot itself may not change.
+CREATE TRIGGER snapshot_families_frozen_insert BEFORE INSERT ON snapshot_families
+    WHEN EXISTS (SELECT 1 FROM snapshots WHERE id = NEW.snapshot_id AND status = 'published')
+    BEGIN SELECT RAISE(ABORT, 'snapshot is published and cannot be changed'); END;
+CREATE TRIGGER snapshot_families_frozen_update BEFORE UPDATE ON snapshot_families
+    WHEN EXISTS (SELECT 1 FROM snapshots WHERE id IN (OLD.snapshot_id, NEW.snapshot_id) AND status = 'published')
+    BEGIN SELECT RAISE(ABORT, 'snapshot is published and cannot be changed'); END;
+CREATE TRIGGER snapshot_families_frozen_delete BEFORE DELETE ON snapshot_families
+    WHEN EXISTS (SELECT 1 FROM snapshots WHERE id = OLD.snapshot_id AND status = 'published')
+    BEGIN SELECT RAISE(ABORT, 'snapshot is published and cannot be changed'); END;
+CREATE TRIGGER snapshot_members_frozen_insert BEFORE INSERT ON snapshot_members
+    WHEN EXISTS (SELECT 1 FROM snapshots WHERE id = NEW.snapshot_id AND status = 'published')
+    BEGIN SELECT RAISE(ABORT, 'snapshot is published and cannot be changed'); END;
+CREATE TRIGGER snapshot_members_frozen_update BEFORE UPDATE ON snapshot_members
+    WHEN EXISTS (SELECT 1 FROM snapshots WHERE id IN (OLD.snapshot_id, NEW.snapshot_id) AND status = 'published')
+    BEGIN SELECT RAISE(ABORT, 'snapshot is published and cannot be changed'); END;
+CREATE TRIGGER snapshot_members_frozen_delete BEFORE DELETE ON snapshot_members
+    WHEN EXISTS (SELECT 1 FROM snapshots WHERE id = OLD.snapshot_id AND status = 'published')
+    BEGIN SELECT RAISE(ABORT, 'snapshot is published and cannot be changed'); END;
+CREATE TRIGGER snapshots_frozen_update BEFORE UPDATE ON snapshots
+    WHEN OLD.status = 'published'
+    BEGIN SELECT RAISE(ABORT, 'snapshot is published and cannot be changed'); END;
+CREATE TRIGGER snapshots_frozen_delete BEFORE DELETE ON snapshots
+    WHEN OLD.status = 'published'
+    BEGIN SELECT RAISE(ABORT, 'snapshot is published and cannot be changed'); END;
+
+-- Room for what comes next, in later migrations: proposals, deliberations, disputes, ground
+-- checks, programmes, users, sessions, audit log (each large one keyed by kode_provinsi).

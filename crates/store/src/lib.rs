@@ -1,0 +1,324 @@
+//! The registry database: one schema on embedded SQLite and on PostgreSQL, behind one
+//! interface (`Arc<dyn Store>`), chosen from the URL (`sqlite://path`, `postgres://…`).
+//!
+//! Large tables carry `kode_provinsi` first in their keys so that PostgreSQL with Citus can
+//! distribute them by province without a schema change (see ARCHITECTURE.md, "Store").
+//! Published snapshots are immutable: the database itself refuses changes (triggers), so no
+//! code path can alter what an audit or an appeal will ask about.
+
+mod postgres;
+mod sqlite;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names no known backend.
+    #[error("database URL '{0}' is neither sqlite://PATH nor postgres://...")]
+    Url(String),
+    /// The database refused a change to a published snapshot.
+    #[error("snapshot {0} is published and cannot be changed")]
+    SnapshotPublished(String),
+    /// A snapshot that should exist does not.
+    #[error("snapshot {0} does not exist")]
+    NoSnapshot(String),
+    /// Anything the database reported.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// Result of store operations.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Which backend a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite (one file, WAL).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A person (*individu*).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersonRow {
+    /// Province of residence (distribution key).
+    pub kode_provinsi: String,
+    /// Internal id, kept across snapshots.
+    pub id: i64,
+    /// NIK as known.
+    pub nik: Option<String>,
+    /// Whether the NIK is valid (then it is unique).
+    pub nik_valid: bool,
+    /// Name as registered.
+    pub name: String,
+    /// Standardised name (for search and matching).
+    pub name_std: String,
+    /// `YYYY-MM-DD`, `00` for unknown parts.
+    pub birth_date: Option<String>,
+    /// 1 male, 2 female.
+    pub sex: Option<i16>,
+    /// Date of death.
+    pub death_date: Option<String>,
+    /// Village of residence (10 digits).
+    pub kode_desa: Option<String>,
+}
+
+/// A family (*keluarga*).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FamilyRow {
+    /// Province (distribution key).
+    pub kode_provinsi: String,
+    /// Internal id.
+    pub id: i64,
+    /// Current KK number.
+    pub kk: Option<String>,
+    /// Village (10 digits).
+    pub kode_desa: String,
+    /// Address.
+    pub address: Option<String>,
+    /// RT.
+    pub rt: Option<String>,
+    /// RW.
+    pub rw: Option<String>,
+}
+
+/// A period of membership of a person in a family.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MembershipRow {
+    /// Province (distribution key).
+    pub kode_provinsi: String,
+    /// Family.
+    pub family_id: i64,
+    /// Person.
+    pub person_id: i64,
+    /// SHDK relationship.
+    pub relationship: Option<i16>,
+    /// First day of membership.
+    pub valid_from: String,
+    /// Last day, `None` while still a member.
+    pub valid_to: Option<String>,
+}
+
+/// A family in a snapshot, with its ranking.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SnapshotFamilyRow {
+    /// Province.
+    pub kode_provinsi: String,
+    /// Family.
+    pub family_id: i64,
+    /// KK number at the snapshot.
+    pub kk: Option<String>,
+    /// Village.
+    pub kode_desa: String,
+    /// Number of members.
+    pub members: i32,
+    /// Welfare score.
+    pub score: Option<f64>,
+    /// National rank.
+    pub rank_national: Option<i64>,
+    /// National decile.
+    pub desil_nasional: Option<i16>,
+    /// Provincial decile.
+    pub desil_provinsi: Option<i16>,
+    /// Regency/city decile.
+    pub desil_kabupaten_kota: Option<i16>,
+    /// Completeness status.
+    pub status_kelengkapan: Option<String>,
+}
+
+/// A member of a family in a snapshot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SnapshotMemberRow {
+    /// Province.
+    pub kode_provinsi: String,
+    /// Family.
+    pub family_id: i64,
+    /// Person.
+    pub person_id: i64,
+    /// NIK at the snapshot.
+    pub nik: Option<String>,
+    /// SHDK relationship.
+    pub relationship: Option<i16>,
+    /// `padan` / `tidak_padan` against SIAK.
+    pub status_padan: Option<String>,
+    /// Alive at the snapshot.
+    pub alive: bool,
+}
+
+/// Dashboard figures for a region in a snapshot.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RegionAggregate {
+    /// Families in the snapshot.
+    pub families: i64,
+    /// Persons in the snapshot (members).
+    pub persons: i64,
+    /// Persons in the registry living in the region (the coverage denominator).
+    pub registered: i64,
+    /// Families whose completeness status is not `lengkap`.
+    pub incomplete: i64,
+    /// Persons per national decile 1–10.
+    pub persons_by_decile: [i64; 10],
+}
+
+/// The storage interface.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// The backend.
+    fn backend(&self) -> Backend;
+    /// Applies the embedded migrations that have not run yet.
+    async fn migrate(&self) -> Result<()>;
+    /// Loads the official region table (reference data); returns rows written.
+    async fn load_regions(&self, regions: &dtsen_core::RegionTable) -> Result<u64>;
+    /// Bulk-loads persons.
+    async fn bulk_persons(&self, rows: &[PersonRow]) -> Result<u64>;
+    /// Bulk-loads families.
+    async fn bulk_families(&self, rows: &[FamilyRow]) -> Result<u64>;
+    /// Bulk-loads memberships.
+    async fn bulk_memberships(&self, rows: &[MembershipRow]) -> Result<u64>;
+    /// Creates a draft snapshot.
+    async fn create_snapshot(&self, id: &str, model_version: Option<&str>) -> Result<()>;
+    /// Adds families to a draft snapshot.
+    async fn add_snapshot_families(&self, id: &str, rows: &[SnapshotFamilyRow]) -> Result<u64>;
+    /// Adds members to a draft snapshot.
+    async fn add_snapshot_members(&self, id: &str, rows: &[SnapshotMemberRow]) -> Result<u64>;
+    /// Publishes a snapshot: from then on it cannot change.
+    async fn publish_snapshot(&self, id: &str) -> Result<()>;
+    /// Sets the ranking of a family in a snapshot (refused once published).
+    async fn set_decile(
+        &self,
+        id: &str,
+        kode_provinsi: &str,
+        family_id: i64,
+        desil: i16,
+    ) -> Result<()>;
+    /// The person with this valid NIK.
+    async fn person_by_nik(&self, nik: &str) -> Result<Option<PersonRow>>;
+    /// Families whose current KK number is this.
+    async fn families_by_kk(&self, kk: &str) -> Result<Vec<FamilyRow>>;
+    /// Persons in a region whose standardised name starts with `prefix`.
+    async fn search_name(
+        &self,
+        region: dtsen_core::RegionCode,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<PersonRow>>;
+    /// A family and its members as of a snapshot.
+    async fn family_in_snapshot(
+        &self,
+        id: &str,
+        kode_provinsi: &str,
+        family_id: i64,
+    ) -> Result<Option<(SnapshotFamilyRow, Vec<SnapshotMemberRow>)>>;
+    /// The members of a family as known at a date.
+    async fn members_on(
+        &self,
+        kode_provinsi: &str,
+        family_id: i64,
+        date: &str,
+    ) -> Result<Vec<MembershipRow>>;
+    /// Dashboard figures for a region (any level) in a snapshot.
+    async fn region_aggregate(
+        &self,
+        id: &str,
+        region: dtsen_core::RegionCode,
+    ) -> Result<RegionAggregate>;
+}
+
+/// Opens the store a URL names: `sqlite://PATH` (created if missing) or `postgres://...`.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        Ok(Arc::new(sqlite::SqliteStore::open(path).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open(url).await?))
+    } else {
+        Err(StoreError::Url(url.to_owned()))
+    }
+}
+
+/// Copies a SQLite database to `to` while it may be in use (a consistent snapshot of it).
+pub async fn backup_sqlite(from: &str, to: &std::path::Path) -> Result<()> {
+    sqlite::backup(from, to).await
+}
+
+/// The embedded migrations of a backend: (version, SQL).
+fn migrations(backend: Backend) -> &'static [(i64, &'static str)] {
+    match backend {
+        Backend::Sqlite => &[(1, include_str!("../migrations/sqlite/0001_registry.sql"))],
+        Backend::Postgres => &[(1, include_str!("../migrations/postgres/0001_registry.sql"))],
+    }
+}
+
+/// The range of village codes inside a region: `[lo, hi)` as 10-digit strings.
+fn village_range(region: dtsen_core::RegionCode) -> (String, String) {
+    let lo = format!("{:010}", region.value());
+    let span = 10u64.pow((10 - region.level().digits()) as u32);
+    let hi = format!("{:010}", region.value() + span);
+    (lo, hi)
+}
+
+/// Maps a database refusal of a change to a published snapshot to its own error.
+fn published_error(e: sqlx::Error, id: &str) -> StoreError {
+    let text = e.to_string();
+    if text.contains("published and cannot be changed") {
+        StoreError::SnapshotPublished(id.to_owned())
+    } else {
+        StoreError::Db(e)
+    }
+}
+
+/// The region table as rows: (code, level, name, parent, kode_provinsi).
+fn region_rows(
+    regions: &dtsen_core::RegionTable,
+) -> Vec<(String, i16, String, Option<String>, String)> {
+    use dtsen_core::Level;
+    let mut out = Vec::new();
+    for (k, level) in [
+        Level::Province,
+        Level::Regency,
+        Level::District,
+        Level::Village,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for r in regions.level(level) {
+            let parent = match level {
+                Level::Province => None,
+                Level::Regency => r.code.ancestor(Level::Province),
+                Level::District => r.code.ancestor(Level::Regency),
+                Level::Village => r.code.ancestor(Level::District),
+            };
+            out.push((
+                r.code.digits(),
+                k as i16 + 1,
+                r.name.clone(),
+                parent.map(|p| p.digits()),
+                format!("{:02}", r.code.parts()[0]),
+            ));
+        }
+    }
+    out
+}
+
+/// Creates (or recreates) an empty database named `name` on the server of `admin_url` and
+/// returns its URL. For tests: each run gets a database of its own.
+pub async fn create_test_database(admin_url: &str, name: &str) -> Result<String> {
+    use sqlx::Executor;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(admin_url)
+        .await?;
+    pool.execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
+        .await?;
+    pool.execute(format!("CREATE DATABASE {name}").as_str())
+        .await?;
+    pool.close().await;
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(admin_url);
+    Ok(format!("{base}/{name}"))
+}

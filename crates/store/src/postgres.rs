@@ -1,0 +1,500 @@
+//! The server backend: PostgreSQL, bulk loads through COPY.
+
+use crate::{
+    migrations, published_error, village_range, Backend, FamilyRow, MembershipRow, PersonRow,
+    RegionAggregate, Result, SnapshotFamilyRow, SnapshotMemberRow, Store, StoreError,
+};
+use async_trait::async_trait;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::Row;
+
+pub(crate) struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub(crate) async fn open(url: &str) -> Result<PgStore> {
+        let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+        Ok(PgStore { pool })
+    }
+
+    /// Streams rows into a table with `COPY ... FROM STDIN` (text format).
+    async fn copy(&self, sql: &str, data: Vec<u8>) -> Result<u64> {
+        let mut conn = self.pool.acquire().await?;
+        let mut copy = conn.copy_in_raw(sql).await?;
+        for chunk in data.chunks(1 << 20) {
+            copy.send(chunk).await?;
+        }
+        Ok(copy.finish().await?)
+    }
+}
+
+/// The `$1` placeholders are PostgreSQL's own.
+fn q(sql: &str) -> String {
+    sql.to_owned()
+}
+
+/// One COPY text-format field: `\N` for NULL, backslash, tab and line breaks escaped.
+fn field(out: &mut Vec<u8>, v: Option<&str>) {
+    match v {
+        None => out.extend_from_slice(b"\\N"),
+        Some(s) => {
+            for &c in s.as_bytes() {
+                match c {
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    c => out.push(c),
+                }
+            }
+        }
+    }
+}
+
+fn fields(out: &mut Vec<u8>, values: &[Option<&str>]) {
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(b'\t');
+        }
+        field(out, *v);
+    }
+    out.push(b'\n');
+}
+
+fn person(r: &PgRow) -> PersonRow {
+    PersonRow {
+        kode_provinsi: r.get("kode_provinsi"),
+        id: r.get("id"),
+        nik: r.get("nik"),
+        nik_valid: r.get("nik_valid"),
+        name: r.get("name"),
+        name_std: r.get("name_std"),
+        birth_date: r.get("birth_date"),
+        sex: r.get("sex"),
+        death_date: r.get("death_date"),
+        kode_desa: r.get("kode_desa"),
+    }
+}
+
+fn family(r: &PgRow) -> FamilyRow {
+    FamilyRow {
+        kode_provinsi: r.get("kode_provinsi"),
+        id: r.get("id"),
+        kk: r.get("kk"),
+        kode_desa: r.get("kode_desa"),
+        address: r.get("address"),
+        rt: r.get("rt"),
+        rw: r.get("rw"),
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        // Run on the pool: a migration is one script that opens and commits its own
+        // transaction, so a failing one leaves nothing half-applied.
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            .execute(&self.pool)
+            .await?;
+        let done: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+            .fetch_all(&self.pool)
+            .await?;
+        for &(version, sql) in migrations(Backend::Postgres) {
+            if done.contains(&version) {
+                continue;
+            }
+            let script = format!(
+                "BEGIN;\n{sql}\nINSERT INTO schema_migrations (version, applied_at) VALUES ({version}, now()::text);\nCOMMIT;"
+            );
+            if let Err(e) = sqlx::raw_sql(&script).execute(&self.pool).await {
+                // The connection that ran it may hold the aborted transaction: drop them all.
+                self.pool.close().await;
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    async fn load_regions(&self, regions: &dtsen_core::RegionTable) -> Result<u64> {
+        let rows = crate::region_rows(regions);
+        let mut data = Vec::with_capacity(rows.len() * 48);
+        for r in &rows {
+            let level = r.1.to_string();
+            fields(
+                &mut data,
+                &[
+                    Some(&r.0),
+                    Some(&level),
+                    Some(&r.2),
+                    r.3.as_deref(),
+                    Some(&r.4),
+                ],
+            );
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM regions").execute(&mut *tx).await?;
+        tx.commit().await?;
+        self.copy(
+            "COPY regions (code, level, name, parent, kode_provinsi) FROM STDIN",
+            data,
+        )
+        .await
+    }
+
+    async fn bulk_persons(&self, rows: &[PersonRow]) -> Result<u64> {
+        let mut data = Vec::with_capacity(rows.len() * 96);
+        for r in rows {
+            let id = r.id.to_string();
+            let sex = r.sex.map(|s| s.to_string());
+            fields(
+                &mut data,
+                &[
+                    Some(&r.kode_provinsi),
+                    Some(&id),
+                    r.nik.as_deref(),
+                    Some(if r.nik_valid { "t" } else { "f" }),
+                    Some(&r.name),
+                    Some(&r.name_std),
+                    r.birth_date.as_deref(),
+                    sex.as_deref(),
+                    r.death_date.as_deref(),
+                    r.kode_desa.as_deref(),
+                ],
+            );
+        }
+        self.copy(
+            "COPY persons (kode_provinsi, id, nik, nik_valid, name, name_std, birth_date, sex, death_date, kode_desa) FROM STDIN",
+            data,
+        )
+        .await
+    }
+
+    async fn bulk_families(&self, rows: &[FamilyRow]) -> Result<u64> {
+        let mut data = Vec::with_capacity(rows.len() * 64);
+        for r in rows {
+            let id = r.id.to_string();
+            fields(
+                &mut data,
+                &[
+                    Some(&r.kode_provinsi),
+                    Some(&id),
+                    r.kk.as_deref(),
+                    Some(&r.kode_desa),
+                    r.address.as_deref(),
+                    r.rt.as_deref(),
+                    r.rw.as_deref(),
+                ],
+            );
+        }
+        self.copy(
+            "COPY families (kode_provinsi, id, kk, kode_desa, address, rt, rw) FROM STDIN",
+            data,
+        )
+        .await
+    }
+
+    async fn bulk_memberships(&self, rows: &[MembershipRow]) -> Result<u64> {
+        let mut data = Vec::with_capacity(rows.len() * 48);
+        for r in rows {
+            let (f, p) = (r.family_id.to_string(), r.person_id.to_string());
+            let rel = r.relationship.map(|x| x.to_string());
+            fields(
+                &mut data,
+                &[
+                    Some(&r.kode_provinsi),
+                    Some(&f),
+                    Some(&p),
+                    rel.as_deref(),
+                    Some(&r.valid_from),
+                    r.valid_to.as_deref(),
+                ],
+            );
+        }
+        self.copy("COPY memberships (kode_provinsi, family_id, person_id, relationship, valid_from, valid_to) FROM STDIN", data).await
+    }
+
+    async fn create_snapshot(&self, id: &str, model_version: Option<&str>) -> Result<()> {
+        sqlx::query(&q("INSERT INTO snapshots (id, status, created_at, model_version) VALUES ($1, 'draft', now()::text, $2)"))
+            .bind(id)
+            .bind(model_version)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn add_snapshot_families(&self, id: &str, rows: &[SnapshotFamilyRow]) -> Result<u64> {
+        let mut data = Vec::with_capacity(rows.len() * 80);
+        for r in rows {
+            let n = |v: Option<i64>| v.map(|x| x.to_string());
+            let (fid, members) = (r.family_id.to_string(), r.members.to_string());
+            let score = r.score.map(|s| s.to_string());
+            let (rank, d1, d2, d3) = (
+                n(r.rank_national),
+                n(r.desil_nasional.map(i64::from)),
+                n(r.desil_provinsi.map(i64::from)),
+                n(r.desil_kabupaten_kota.map(i64::from)),
+            );
+            fields(
+                &mut data,
+                &[
+                    Some(id),
+                    Some(&r.kode_provinsi),
+                    Some(&fid),
+                    r.kk.as_deref(),
+                    Some(&r.kode_desa),
+                    Some(&members),
+                    score.as_deref(),
+                    rank.as_deref(),
+                    d1.as_deref(),
+                    d2.as_deref(),
+                    d3.as_deref(),
+                    r.status_kelengkapan.as_deref(),
+                ],
+            );
+        }
+        self.copy(
+            "COPY snapshot_families (snapshot_id, kode_provinsi, family_id, kk, kode_desa, members, score, rank_national, \
+             desil_nasional, desil_provinsi, desil_kabupaten_kota, status_kelengkapan) FROM STDIN",
+            data,
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Db(e) => published_error(e, id),
+            other => other,
+        })
+    }
+
+    async fn add_snapshot_members(&self, id: &str, rows: &[SnapshotMemberRow]) -> Result<u64> {
+        let mut data = Vec::with_capacity(rows.len() * 64);
+        for r in rows {
+            let (f, p) = (r.family_id.to_string(), r.person_id.to_string());
+            let rel = r.relationship.map(|x| x.to_string());
+            fields(
+                &mut data,
+                &[
+                    Some(id),
+                    Some(&r.kode_provinsi),
+                    Some(&f),
+                    Some(&p),
+                    r.nik.as_deref(),
+                    rel.as_deref(),
+                    r.status_padan.as_deref(),
+                    Some(if r.alive { "t" } else { "f" }),
+                ],
+            );
+        }
+        self.copy(
+            "COPY snapshot_members (snapshot_id, kode_provinsi, family_id, person_id, nik, relationship, status_padan, alive) FROM STDIN",
+            data,
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Db(e) => published_error(e, id),
+            other => other,
+        })
+    }
+
+    async fn publish_snapshot(&self, id: &str) -> Result<()> {
+        let done = sqlx::query(&q(
+            "UPDATE snapshots SET status = 'published', published_at = now()::text WHERE id = $1",
+        ))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| published_error(e, id))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NoSnapshot(id.to_owned()));
+        }
+        Ok(())
+    }
+
+    async fn set_decile(
+        &self,
+        id: &str,
+        kode_provinsi: &str,
+        family_id: i64,
+        desil: i16,
+    ) -> Result<()> {
+        sqlx::query(&q(
+            "UPDATE snapshot_families SET desil_nasional = $1 WHERE snapshot_id = $2 AND kode_provinsi = $3 AND family_id = $4",
+        ))
+        .bind(desil)
+        .bind(id)
+        .bind(kode_provinsi)
+        .bind(family_id)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| published_error(e, id))?;
+        Ok(())
+    }
+
+    async fn person_by_nik(&self, nik: &str) -> Result<Option<PersonRow>> {
+        let r = sqlx::query(&q("SELECT * FROM persons WHERE nik = $1 AND nik_valid"))
+            .bind(nik)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.as_ref().map(person))
+    }
+
+    async fn families_by_kk(&self, kk: &str) -> Result<Vec<FamilyRow>> {
+        let rows = sqlx::query(&q(
+            "SELECT * FROM families WHERE kk = $1 ORDER BY kode_provinsi, id",
+        ))
+        .bind(kk)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(family).collect())
+    }
+
+    async fn search_name(
+        &self,
+        region: dtsen_core::RegionCode,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<PersonRow>> {
+        let (lo, hi) = village_range(region);
+        let prov = format!("{:02}", region.parts()[0]);
+        let upper = format!("{prefix}\u{10FFFF}");
+        let rows = sqlx::query(&q(
+            "SELECT * FROM persons WHERE kode_provinsi = $1 AND kode_desa >= $2 AND kode_desa < $3 \
+             AND name_std >= $4 AND name_std < $5 ORDER BY name_std, id LIMIT $6",
+        ))
+        .bind(prov)
+        .bind(lo)
+        .bind(hi)
+        .bind(prefix)
+        .bind(upper)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(person).collect())
+    }
+
+    async fn family_in_snapshot(
+        &self,
+        id: &str,
+        kode_provinsi: &str,
+        family_id: i64,
+    ) -> Result<Option<(SnapshotFamilyRow, Vec<SnapshotMemberRow>)>> {
+        let f = sqlx::query(&q(
+            "SELECT * FROM snapshot_families WHERE snapshot_id = $1 AND kode_provinsi = $2 AND family_id = $3",
+        ))
+        .bind(id)
+        .bind(kode_provinsi)
+        .bind(family_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(f) = f else { return Ok(None) };
+        let members = sqlx::query(&q(
+            "SELECT * FROM snapshot_members WHERE snapshot_id = $1 AND kode_provinsi = $2 AND family_id = $3 \
+             ORDER BY relationship, person_id",
+        ))
+        .bind(id)
+        .bind(kode_provinsi)
+        .bind(family_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let fam = SnapshotFamilyRow {
+            kode_provinsi: f.get("kode_provinsi"),
+            family_id: f.get("family_id"),
+            kk: f.get("kk"),
+            kode_desa: f.get("kode_desa"),
+            members: f.get("members"),
+            score: f.get("score"),
+            rank_national: f.get("rank_national"),
+            desil_nasional: f.get("desil_nasional"),
+            desil_provinsi: f.get("desil_provinsi"),
+            desil_kabupaten_kota: f.get("desil_kabupaten_kota"),
+            status_kelengkapan: f.get("status_kelengkapan"),
+        };
+        let members = members
+            .iter()
+            .map(|m| SnapshotMemberRow {
+                kode_provinsi: m.get("kode_provinsi"),
+                family_id: m.get("family_id"),
+                person_id: m.get("person_id"),
+                nik: m.get("nik"),
+                relationship: m.get("relationship"),
+                status_padan: m.get("status_padan"),
+                alive: m.get("alive"),
+            })
+            .collect();
+        Ok(Some((fam, members)))
+    }
+
+    async fn members_on(
+        &self,
+        kode_provinsi: &str,
+        family_id: i64,
+        date: &str,
+    ) -> Result<Vec<MembershipRow>> {
+        let rows = sqlx::query(&q(
+            "SELECT * FROM memberships WHERE kode_provinsi = $1 AND family_id = $2 AND valid_from <= $3 \
+             AND (valid_to IS NULL OR valid_to >= $3) ORDER BY relationship, person_id",
+        ))
+        .bind(kode_provinsi)
+        .bind(family_id)
+        .bind(date)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| MembershipRow {
+                kode_provinsi: r.get("kode_provinsi"),
+                family_id: r.get("family_id"),
+                person_id: r.get("person_id"),
+                relationship: r.get("relationship"),
+                valid_from: r.get("valid_from"),
+                valid_to: r.get("valid_to"),
+            })
+            .collect())
+    }
+
+    async fn region_aggregate(
+        &self,
+        id: &str,
+        region: dtsen_core::RegionCode,
+    ) -> Result<RegionAggregate> {
+        let (lo, hi) = village_range(region);
+        let prov = format!("{:02}", region.parts()[0]);
+        let mut agg = RegionAggregate::default();
+        let rows = sqlx::query(&q(
+            "SELECT desil_nasional, COUNT(*) AS families, SUM(members)::BIGINT AS persons, \
+             SUM(CASE WHEN status_kelengkapan = 'lengkap' THEN 0 ELSE 1 END)::BIGINT AS incomplete \
+             FROM snapshot_families WHERE snapshot_id = $1 AND kode_provinsi = $2 AND kode_desa >= $3 AND kode_desa < $4 \
+             GROUP BY desil_nasional",
+        ))
+        .bind(id)
+        .bind(&prov)
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let families: i64 = r.get("families");
+            let persons: i64 = r.try_get("persons").unwrap_or(0);
+            agg.families += families;
+            agg.persons += persons;
+            agg.incomplete += r.try_get::<i64, _>("incomplete").unwrap_or(0);
+            if let Some(d) = r.get::<Option<i16>, _>("desil_nasional") {
+                if (1..=10).contains(&d) {
+                    agg.persons_by_decile[(d - 1) as usize] += persons;
+                }
+            }
+        }
+        agg.registered = sqlx::query_scalar(&q(
+            "SELECT COUNT(*) FROM persons WHERE kode_provinsi = $1 AND kode_desa >= $2 AND kode_desa < $3 AND death_date IS NULL",
+        ))
+        .bind(&prov)
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(agg)
+    }
+}

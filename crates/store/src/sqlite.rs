@@ -1,0 +1,462 @@
+//! The embedded backend: one SQLite file in WAL mode.
+
+use crate::{
+    migrations, published_error, village_range, Backend, FamilyRow, MembershipRow, PersonRow,
+    RegionAggregate, Result, SnapshotFamilyRow, SnapshotMemberRow, Store, StoreError,
+};
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite};
+use std::str::FromStr;
+
+pub(crate) struct SqliteStore {
+    pool: SqlitePool,
+}
+
+/// Rows per multi-row INSERT (SQLite allows 32,766 parameters per statement).
+const CHUNK: usize = 2_000;
+
+impl SqliteStore {
+    pub(crate) async fn open(path: &str) -> Result<SqliteStore> {
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+/// `$1` → `?1`: the SQL below is written once, in PostgreSQL's placeholder style.
+fn q(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+fn person(r: &SqliteRow) -> PersonRow {
+    PersonRow {
+        kode_provinsi: r.get("kode_provinsi"),
+        id: r.get("id"),
+        nik: r.get("nik"),
+        nik_valid: r.get("nik_valid"),
+        name: r.get("name"),
+        name_std: r.get("name_std"),
+        birth_date: r.get("birth_date"),
+        sex: r.get("sex"),
+        death_date: r.get("death_date"),
+        kode_desa: r.get("kode_desa"),
+    }
+}
+
+fn family(r: &SqliteRow) -> FamilyRow {
+    FamilyRow {
+        kode_provinsi: r.get("kode_provinsi"),
+        id: r.get("id"),
+        kk: r.get("kk"),
+        kode_desa: r.get("kode_desa"),
+        address: r.get("address"),
+        rt: r.get("rt"),
+        rw: r.get("rw"),
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        // Run on the pool: a migration is one script that opens and commits its own
+        // transaction, so a failing one leaves nothing half-applied.
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            .execute(&self.pool)
+            .await?;
+        let done: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+            .fetch_all(&self.pool)
+            .await?;
+        for &(version, sql) in migrations(Backend::Sqlite) {
+            if done.contains(&version) {
+                continue;
+            }
+            let script = format!(
+                "BEGIN;\n{sql}\nINSERT INTO schema_migrations (version, applied_at) VALUES ({version}, datetime('now'));\nCOMMIT;"
+            );
+            if let Err(e) = sqlx::raw_sql(&script).execute(&self.pool).await {
+                // The connection that ran it may hold the aborted transaction: drop them all.
+                self.pool.close().await;
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    async fn load_regions(&self, regions: &dtsen_core::RegionTable) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let rows = crate::region_rows(regions);
+        for chunk in rows.chunks(CHUNK) {
+            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT OR REPLACE INTO regions (code, level, name, parent, kode_provinsi) ",
+            );
+            b.push_values(chunk, |mut s, r| {
+                s.push_bind(&r.0)
+                    .push_bind(r.1)
+                    .push_bind(&r.2)
+                    .push_bind(&r.3)
+                    .push_bind(&r.4);
+            });
+            b.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
+    async fn bulk_persons(&self, rows: &[PersonRow]) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in rows.chunks(CHUNK / 2) {
+            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO persons (kode_provinsi, id, nik, nik_valid, name, name_std, birth_date, sex, death_date, kode_desa) ",
+            );
+            b.push_values(chunk, |mut s, r| {
+                s.push_bind(&r.kode_provinsi)
+                    .push_bind(r.id)
+                    .push_bind(&r.nik)
+                    .push_bind(r.nik_valid)
+                    .push_bind(&r.name)
+                    .push_bind(&r.name_std)
+                    .push_bind(&r.birth_date)
+                    .push_bind(r.sex)
+                    .push_bind(&r.death_date)
+                    .push_bind(&r.kode_desa);
+            });
+            b.build().persistent(true).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
+    async fn bulk_families(&self, rows: &[FamilyRow]) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in rows.chunks(CHUNK / 2) {
+            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO families (kode_provinsi, id, kk, kode_desa, address, rt, rw) ",
+            );
+            b.push_values(chunk, |mut s, r| {
+                s.push_bind(&r.kode_provinsi)
+                    .push_bind(r.id)
+                    .push_bind(&r.kk)
+                    .push_bind(&r.kode_desa)
+                    .push_bind(&r.address)
+                    .push_bind(&r.rt)
+                    .push_bind(&r.rw);
+            });
+            b.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
+    async fn bulk_memberships(&self, rows: &[MembershipRow]) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in rows.chunks(CHUNK / 2) {
+            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO memberships (kode_provinsi, family_id, person_id, relationship, valid_from, valid_to) ",
+            );
+            b.push_values(chunk, |mut s, r| {
+                s.push_bind(&r.kode_provinsi)
+                    .push_bind(r.family_id)
+                    .push_bind(r.person_id)
+                    .push_bind(r.relationship)
+                    .push_bind(&r.valid_from)
+                    .push_bind(&r.valid_to);
+            });
+            b.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
+    async fn create_snapshot(&self, id: &str, model_version: Option<&str>) -> Result<()> {
+        sqlx::query(&q("INSERT INTO snapshots (id, status, created_at, model_version) VALUES ($1, 'draft', datetime('now'), $2)"))
+            .bind(id)
+            .bind(model_version)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn add_snapshot_families(&self, id: &str, rows: &[SnapshotFamilyRow]) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in rows.chunks(CHUNK / 2) {
+            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO snapshot_families (snapshot_id, kode_provinsi, family_id, kk, kode_desa, members, score, \
+                 rank_national, desil_nasional, desil_provinsi, desil_kabupaten_kota, status_kelengkapan) ",
+            );
+            b.push_values(chunk, |mut s, r| {
+                s.push_bind(id)
+                    .push_bind(&r.kode_provinsi)
+                    .push_bind(r.family_id)
+                    .push_bind(&r.kk)
+                    .push_bind(&r.kode_desa)
+                    .push_bind(r.members)
+                    .push_bind(r.score)
+                    .push_bind(r.rank_national)
+                    .push_bind(r.desil_nasional)
+                    .push_bind(r.desil_provinsi)
+                    .push_bind(r.desil_kabupaten_kota)
+                    .push_bind(&r.status_kelengkapan);
+            });
+            b.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| published_error(e, id))?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
+    async fn add_snapshot_members(&self, id: &str, rows: &[SnapshotMemberRow]) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in rows.chunks(CHUNK / 2) {
+            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO snapshot_members (snapshot_id, kode_provinsi, family_id, person_id, nik, relationship, status_padan, alive) ",
+            );
+            b.push_values(chunk, |mut s, r| {
+                s.push_bind(id)
+                    .push_bind(&r.kode_provinsi)
+                    .push_bind(r.family_id)
+                    .push_bind(r.person_id)
+                    .push_bind(&r.nik)
+                    .push_bind(r.relationship)
+                    .push_bind(&r.status_padan)
+                    .push_bind(r.alive);
+            });
+            b.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| published_error(e, id))?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
+    async fn publish_snapshot(&self, id: &str) -> Result<()> {
+        let done = sqlx::query(&q(
+            "UPDATE snapshots SET status = 'published', published_at = datetime('now') WHERE id = $1",
+        ))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| published_error(e, id))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NoSnapshot(id.to_owned()));
+        }
+        Ok(())
+    }
+
+    async fn set_decile(
+        &self,
+        id: &str,
+        kode_provinsi: &str,
+        family_id: i64,
+        desil: i16,
+    ) -> Result<()> {
+        sqlx::query(&q(
+            "UPDATE snapshot_families SET desil_nasional = $1 WHERE snapshot_id = $2 AND kode_provinsi = $3 AND family_id = $4",
+        ))
+        .bind(desil)
+        .bind(id)
+        .bind(kode_provinsi)
+        .bind(family_id)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| published_error(e, id))?;
+        Ok(())
+    }
+
+    async fn person_by_nik(&self, nik: &str) -> Result<Option<PersonRow>> {
+        let r = sqlx::query(&q("SELECT * FROM persons WHERE nik = $1 AND nik_valid"))
+            .bind(nik)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.as_ref().map(person))
+    }
+
+    async fn families_by_kk(&self, kk: &str) -> Result<Vec<FamilyRow>> {
+        let rows = sqlx::query(&q(
+            "SELECT * FROM families WHERE kk = $1 ORDER BY kode_provinsi, id",
+        ))
+        .bind(kk)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(family).collect())
+    }
+
+    async fn search_name(
+        &self,
+        region: dtsen_core::RegionCode,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<PersonRow>> {
+        let (lo, hi) = village_range(region);
+        let prov = format!("{:02}", region.parts()[0]);
+        let upper = format!("{prefix}\u{10FFFF}");
+        let rows = sqlx::query(&q(
+            "SELECT * FROM persons WHERE kode_provinsi = $1 AND kode_desa >= $2 AND kode_desa < $3 \
+             AND name_std >= $4 AND name_std < $5 ORDER BY name_std, id LIMIT $6",
+        ))
+        .bind(prov)
+        .bind(lo)
+        .bind(hi)
+        .bind(prefix)
+        .bind(upper)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(person).collect())
+    }
+
+    async fn family_in_snapshot(
+        &self,
+        id: &str,
+        kode_provinsi: &str,
+        family_id: i64,
+    ) -> Result<Option<(SnapshotFamilyRow, Vec<SnapshotMemberRow>)>> {
+        let f = sqlx::query(&q(
+            "SELECT * FROM snapshot_families WHERE snapshot_id = $1 AND kode_provinsi = $2 AND family_id = $3",
+        ))
+        .bind(id)
+        .bind(kode_provinsi)
+        .bind(family_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(f) = f else { return Ok(None) };
+        let members = sqlx::query(&q(
+            "SELECT * FROM snapshot_members WHERE snapshot_id = $1 AND kode_provinsi = $2 AND family_id = $3 \
+             ORDER BY relationship, person_id",
+        ))
+        .bind(id)
+        .bind(kode_provinsi)
+        .bind(family_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let fam = SnapshotFamilyRow {
+            kode_provinsi: f.get("kode_provinsi"),
+            family_id: f.get("family_id"),
+            kk: f.get("kk"),
+            kode_desa: f.get("kode_desa"),
+            members: f.get("members"),
+            score: f.get("score"),
+            rank_national: f.get("rank_national"),
+            desil_nasional: f.get("desil_nasional"),
+            desil_provinsi: f.get("desil_provinsi"),
+            desil_kabupaten_kota: f.get("desil_kabupaten_kota"),
+            status_kelengkapan: f.get("status_kelengkapan"),
+        };
+        let members = members
+            .iter()
+            .map(|m| SnapshotMemberRow {
+                kode_provinsi: m.get("kode_provinsi"),
+                family_id: m.get("family_id"),
+                person_id: m.get("person_id"),
+                nik: m.get("nik"),
+                relationship: m.get("relationship"),
+                status_padan: m.get("status_padan"),
+                alive: m.get("alive"),
+            })
+            .collect();
+        Ok(Some((fam, members)))
+    }
+
+    async fn members_on(
+        &self,
+        kode_provinsi: &str,
+        family_id: i64,
+        date: &str,
+    ) -> Result<Vec<MembershipRow>> {
+        let rows = sqlx::query(&q(
+            "SELECT * FROM memberships WHERE kode_provinsi = $1 AND family_id = $2 AND valid_from <= $3 \
+             AND (valid_to IS NULL OR valid_to >= $3) ORDER BY relationship, person_id",
+        ))
+        .bind(kode_provinsi)
+        .bind(family_id)
+        .bind(date)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| MembershipRow {
+                kode_provinsi: r.get("kode_provinsi"),
+                family_id: r.get("family_id"),
+                person_id: r.get("person_id"),
+                relationship: r.get("relationship"),
+                valid_from: r.get("valid_from"),
+                valid_to: r.get("valid_to"),
+            })
+            .collect())
+    }
+
+    async fn region_aggregate(
+        &self,
+        id: &str,
+        region: dtsen_core::RegionCode,
+    ) -> Result<RegionAggregate> {
+        let (lo, hi) = village_range(region);
+        let prov = format!("{:02}", region.parts()[0]);
+        let mut agg = RegionAggregate::default();
+        let rows = sqlx::query(&q(
+            "SELECT desil_nasional, COUNT(*) AS families, SUM(members) AS persons, \
+             SUM(CASE WHEN status_kelengkapan = 'lengkap' THEN 0 ELSE 1 END) AS incomplete \
+             FROM snapshot_families WHERE snapshot_id = $1 AND kode_provinsi = $2 AND kode_desa >= $3 AND kode_desa < $4 \
+             GROUP BY desil_nasional",
+        ))
+        .bind(id)
+        .bind(&prov)
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let families: i64 = r.get("families");
+            let persons: i64 = r.try_get("persons").unwrap_or(0);
+            agg.families += families;
+            agg.persons += persons;
+            agg.incomplete += r.try_get::<i64, _>("incomplete").unwrap_or(0);
+            if let Some(d) = r.get::<Option<i16>, _>("desil_nasional") {
+                if (1..=10).contains(&d) {
+                    agg.persons_by_decile[(d - 1) as usize] += persons;
+                }
+            }
+        }
+        agg.registered = sqlx::query_scalar(&q(
+            "SELECT COUNT(*) FROM persons WHERE kode_provinsi = $1 AND kode_desa >= $2 AND kode_desa < $3 AND death_date IS NULL",
+        ))
+        .bind(&prov)
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(agg)
+    }
+}
+
+/// A consistent copy of the database while it may be serving (`VACUUM INTO` runs inside one
+/// read transaction, so writers in WAL mode are not blocked and the copy is a snapshot).
+pub(crate) async fn backup(from: &str, to: &std::path::Path) -> Result<()> {
+    let store = SqliteStore::open(from).await?;
+    if to.exists() {
+        std::fs::remove_file(to).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+    }
+    sqlx::query("VACUUM INTO ?1")
+        .bind(to.to_string_lossy().into_owned())
+        .execute(&store.pool)
+        .await?;
+    Ok(())
+}

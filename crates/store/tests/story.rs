@@ -1,0 +1,316 @@
+//! One story of the registry, run on SQLite always and on PostgreSQL when `DTSEN_TEST_PG` gives
+//! a server URL (in CI it must: the test fails rather than skip). Each run gets its own
+//! database.
+
+use dtsen_core::{RegionCode, RegionTable};
+use dtsen_store::{
+    open, FamilyRow, MembershipRow, PersonRow, SnapshotFamilyRow, SnapshotMemberRow, Store,
+    StoreError,
+};
+use std::sync::Arc;
+
+fn kediri_village(i: i64) -> String {
+    // Two villages of Kota Kediri and one of Kabupaten Kediri.
+    ["3571011001", "3571021001", "3506012001"][(i % 3) as usize].to_owned()
+}
+
+fn persons(n: i64) -> Vec<PersonRow> {
+    (0..n)
+        .map(|i| PersonRow {
+            kode_provinsi: "35".into(),
+            id: i,
+            nik: Some(format!("357101{:02}0390{:04}", 1 + i % 28, 1 + i / 28)),
+            nik_valid: true,
+            name: format!("ORANG {i}"),
+            name_std: if i % 10 == 0 {
+                format!("SITI {i:05}")
+            } else {
+                format!("BUDI {i:05}")
+            },
+            birth_date: Some("1990-03-01".into()),
+            sex: Some(1 + (i % 2) as i16),
+            death_date: None,
+            kode_desa: Some(kediri_village(i)),
+        })
+        .collect()
+}
+
+async fn story(store: Arc<dyn Store>) {
+    store.migrate().await.expect("migrate");
+    store.migrate().await.expect("migrating twice is harmless");
+    let regions = RegionTable::official();
+    assert_eq!(
+        store.load_regions(regions).await.expect("regions"),
+        38 + 514 + 7_285 + 83_762
+    );
+
+    let people = persons(3_000);
+    assert_eq!(store.bulk_persons(&people).await.expect("persons"), 3_000);
+    // Families of three; family f holds persons 3f..3f+2.
+    let families: Vec<FamilyRow> = (0..1_000)
+        .map(|f| FamilyRow {
+            kode_provinsi: "35".into(),
+            id: f,
+            kk: Some(format!("35710120031{:05}", f + 1)),
+            kode_desa: kediri_village(f),
+            address: Some("JL. MAWAR".into()),
+            rt: Some("001".into()),
+            rw: Some("002".into()),
+        })
+        .collect();
+    store.bulk_families(&families).await.expect("families");
+    let mut memberships: Vec<MembershipRow> = (0..3_000)
+        .map(|p| MembershipRow {
+            kode_provinsi: "35".into(),
+            family_id: p / 3,
+            person_id: p,
+            relationship: Some(if p % 3 == 0 { 1 } else { 4 }),
+            valid_from: "2015-01-01".into(),
+            valid_to: None,
+        })
+        .collect();
+    // Person 2 left family 0 for family 999 on 2024-06-01 (pecah KK).
+    memberships[2].valid_to = Some("2024-05-31".into());
+    memberships.push(MembershipRow {
+        kode_provinsi: "35".into(),
+        family_id: 999,
+        person_id: 2,
+        relationship: Some(1),
+        valid_from: "2024-06-01".into(),
+        valid_to: None,
+    });
+    store
+        .bulk_memberships(&memberships)
+        .await
+        .expect("memberships");
+
+    // By NIK, by KK, by name within a region.
+    let p = store
+        .person_by_nik(people[42].nik.as_deref().expect("nik"))
+        .await
+        .expect("query")
+        .expect("found");
+    assert_eq!(p, people[42]);
+    assert!(store
+        .person_by_nik("3571010000000000")
+        .await
+        .expect("query")
+        .is_none());
+    let f = store
+        .families_by_kk(families[7].kk.as_deref().expect("kk"))
+        .await
+        .expect("query");
+    assert_eq!(f, vec![families[7].clone()]);
+    let kota = RegionCode::parse("35.71").expect("code");
+    let found = store
+        .search_name(kota, "SITI", 1_000)
+        .await
+        .expect("search");
+    assert!(!found.is_empty());
+    assert!(found.iter().all(|p| p.name_std.starts_with("SITI")
+        && p.kode_desa
+            .as_deref()
+            .is_some_and(|d| d.starts_with("3571"))));
+    let kab = store
+        .search_name(RegionCode::parse("35.06").expect("code"), "SITI", 1_000)
+        .await
+        .expect("search");
+    assert!(kab.iter().all(|p| p
+        .kode_desa
+        .as_deref()
+        .is_some_and(|d| d.starts_with("3506"))));
+    assert_eq!(found.len() + kab.len(), 300);
+
+    // Membership as known at a date.
+    let before = store
+        .members_on("35", 0, "2024-01-01")
+        .await
+        .expect("members");
+    assert_eq!(
+        before.iter().map(|m| m.person_id).collect::<Vec<_>>(),
+        vec![0, 1, 2]
+    );
+    let after = store
+        .members_on("35", 0, "2025-01-01")
+        .await
+        .expect("members");
+    assert_eq!(
+        after.iter().map(|m| m.person_id).collect::<Vec<_>>(),
+        vec![0, 1]
+    );
+    assert_eq!(
+        store
+            .members_on("35", 999, "2025-01-01")
+            .await
+            .expect("members")
+            .len(),
+        4
+    );
+
+    // A snapshot, its dashboard figures, and its immutability once published.
+    store
+        .create_snapshot("2026Q1", Some("pmt-ols-1"))
+        .await
+        .expect("snapshot");
+    let snap_families: Vec<SnapshotFamilyRow> = families
+        .iter()
+        .map(|f| SnapshotFamilyRow {
+            kode_provinsi: "35".into(),
+            family_id: f.id,
+            kk: f.kk.clone(),
+            kode_desa: f.kode_desa.clone(),
+            members: 3,
+            score: Some(f.id as f64),
+            rank_national: Some(f.id + 1),
+            desil_nasional: Some((1 + f.id % 10) as i16),
+            desil_provinsi: Some((1 + f.id % 10) as i16),
+            desil_kabupaten_kota: Some((1 + f.id % 10) as i16),
+            status_kelengkapan: Some(
+                if f.id % 4 == 0 {
+                    "tidak_lengkap"
+                } else {
+                    "lengkap"
+                }
+                .into(),
+            ),
+        })
+        .collect();
+    store
+        .add_snapshot_families("2026Q1", &snap_families)
+        .await
+        .expect("snapshot families");
+    let snap_members: Vec<SnapshotMemberRow> = memberships
+        .iter()
+        .filter(|m| m.valid_to.is_none())
+        .map(|m| SnapshotMemberRow {
+            kode_provinsi: "35".into(),
+            family_id: m.family_id,
+            person_id: m.person_id,
+            nik: people[m.person_id as usize].nik.clone(),
+            relationship: m.relationship,
+            status_padan: Some("padan".into()),
+            alive: true,
+        })
+        .collect();
+    store
+        .add_snapshot_members("2026Q1", &snap_members)
+        .await
+        .expect("snapshot members");
+    let (fam, members) = store
+        .family_in_snapshot("2026Q1", "35", 999)
+        .await
+        .expect("query")
+        .expect("family");
+    assert_eq!(
+        (fam.family_id, fam.desil_nasional, members.len()),
+        (999, Some(10), 4)
+    );
+    assert_eq!(members[0].relationship, Some(1), "head first");
+
+    let city = store
+        .region_aggregate("2026Q1", kota)
+        .await
+        .expect("aggregate");
+    let province = store
+        .region_aggregate("2026Q1", RegionCode::parse("35").expect("code"))
+        .await
+        .expect("aggregate");
+    assert_eq!(province.families, 1_000);
+    assert_eq!(province.persons, 3_000);
+    assert_eq!(province.registered, 3_000);
+    assert_eq!(province.incomplete, 250);
+    assert_eq!(province.persons_by_decile.iter().sum::<i64>(), 3_000);
+    assert!(city.families > 0 && city.families < province.families);
+
+    // Still a draft: corrections are allowed.
+    store
+        .set_decile("2026Q1", "35", 0, 2)
+        .await
+        .expect("draft can change");
+    store.publish_snapshot("2026Q1").await.expect("publish");
+    let refused = [
+        store.set_decile("2026Q1", "35", 0, 3).await.err(),
+        store
+            .add_snapshot_families("2026Q1", &snap_families[..1])
+            .await
+            .err(),
+        store
+            .add_snapshot_members("2026Q1", &snap_members[..1])
+            .await
+            .err(),
+        store.publish_snapshot("2026Q1").await.err(),
+    ];
+    for (k, e) in refused.into_iter().enumerate() {
+        assert!(
+            matches!(e, Some(StoreError::SnapshotPublished(_))),
+            "change {k} to a published snapshot: {e:?}"
+        );
+    }
+    let (fam, _) = store
+        .family_in_snapshot("2026Q1", "35", 0)
+        .await
+        .expect("query")
+        .expect("family");
+    assert_eq!(
+        fam.desil_nasional,
+        Some(2),
+        "the published decile is the one before publishing"
+    );
+    assert!(matches!(
+        store.publish_snapshot("2099Q9").await,
+        Err(StoreError::NoSnapshot(_))
+    ));
+
+    // A valid NIK belongs to one person.
+    let mut twin = people[0].clone();
+    twin.id = 10_000;
+    assert!(
+        store.bulk_persons(&[twin]).await.is_err(),
+        "a second person with the same valid NIK"
+    );
+}
+
+#[tokio::test]
+async fn the_story_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("dtsen-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("registry.db");
+    let store = open(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("open sqlite");
+    story(store).await;
+    // An online copy is a consistent database of its own.
+    let copy = dir.join("backup.db");
+    dtsen_store::backup_sqlite(&path.to_string_lossy(), &copy)
+        .await
+        .expect("backup");
+    let restored = open(&format!("sqlite://{}", copy.display()))
+        .await
+        .expect("open copy");
+    assert!(restored
+        .person_by_nik("3571010103900001")
+        .await
+        .expect("query")
+        .is_some());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_story_on_postgres() {
+    let Ok(admin) = std::env::var("DTSEN_TEST_PG") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the PostgreSQL tests: set DTSEN_TEST_PG"
+        );
+        eprintln!("DTSEN_TEST_PG is not set: the PostgreSQL run is skipped here (CI runs it)");
+        return;
+    };
+    let db = format!("dtsen_test_{}", std::process::id());
+    let url = dtsen_store::create_test_database(&admin, &db)
+        .await
+        .expect("a fresh test database");
+    let store = open(&url).await.expect("open postgres");
+    eprintln!("PostgreSQL run on {db}");
+    story(store).await;
+}
