@@ -8,6 +8,19 @@ use std::process::Command;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// Bulk-load throughput and dashboard query times on a region-sized registry.
+    Store {
+        /// Database: sqlite://PATH (replaced) or postgres://... (a fresh database `dtsen_bench`
+        /// is created on that server).
+        #[arg(long)]
+        db: String,
+        /// The region whose population is loaded (34 = DI Yogyakarta, a province).
+        #[arg(long, default_value = "34")]
+        region: String,
+        /// The file to update.
+        #[arg(long, default_value = "BENCHMARKS.md")]
+        file: PathBuf,
+    },
     /// Ingest throughput (MB/s, records/s, per core) on freshly generated regions.
     Ingest {
         /// Regions to generate and ingest, comma-separated.
@@ -54,6 +67,11 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             scratch,
             file,
         } => ingest(&targets, seed, &scratch, &file),
+        BenchCommand::Store { db, region, file } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?
+            .block_on(store(&db, &region, &file)),
     }
 }
 
@@ -287,4 +305,217 @@ pub fn update_section(file: &Path, name: &str, body: &str) -> Result<()> {
         _ => format!("{}\n{begin}\n{body}{end}\n", text.trim_end()),
     };
     std::fs::write(file, new).with_context(|| format!("writing {}", file.display()))
+}
+
+/// Loads a region's planned population into a fresh registry and times the dashboard queries.
+async fn store(db: &str, region: &str, file: &Path) -> Result<()> {
+    use dtsen_store::{FamilyRow, PersonRow, SnapshotFamilyRow};
+    let code = dtsen_core::RegionCode::parse(region).context("--region is not a region code")?;
+    let regions = dtsen_core::RegionTable::official();
+    let url = if let Some(path) = db.strip_prefix("sqlite://") {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+        db.to_owned()
+    } else {
+        dtsen_store::create_test_database(db, "dtsen_bench")
+            .await
+            .context("creating dtsen_bench")?
+    };
+    let store = dtsen_store::open(&url)
+        .await
+        .context("opening the database")?;
+    store.migrate().await.context("migrating")?;
+    store
+        .load_regions(regions)
+        .await
+        .context("loading regions")?;
+    let plan = dtsen_synth::population::plan(regions, Some(code), None);
+    let total: u64 = plan.iter().map(|p| p.1).sum();
+    eprintln!(
+        "bench: loading {total} persons of {region} into {:?} ...",
+        store.backend()
+    );
+    const FIRST: [&str; 8] = [
+        "SITI AMINAH",
+        "SUPARMAN",
+        "MUHAMMAD RIZKY",
+        "SRI WAHYUNI",
+        "BUDI SANTOSO",
+        "DEWI LESTARI",
+        "AHMAD",
+        "WAGINEM",
+    ];
+    let (mut persons, mut families, mut snap) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut id, mut fid) = (0i64, 0i64);
+    let (mut t_persons, mut t_families, mut t_snap) = (0.0f64, 0.0f64, 0.0f64);
+    store
+        .create_snapshot("BENCH", Some("bench"))
+        .await
+        .context("snapshot")?;
+    let flush = |v: usize| v >= 250_000;
+    for (k, (village, n)) in plan.iter().enumerate() {
+        let prov = format!("{:02}", village.parts()[0]);
+        let desa = village.digits();
+        for j in 0..*n as i64 {
+            let name = format!("{} {}", FIRST[(id % 8) as usize], id % 9973);
+            persons.push(PersonRow {
+                kode_provinsi: prov.clone(),
+                id,
+                nik: Some(format!("{}{:010}", &desa[..6], id)),
+                nik_valid: true,
+                name: name.clone(),
+                name_std: name,
+                birth_date: Some(format!(
+                    "{:04}-{:02}-{:02}",
+                    1940 + id % 80,
+                    1 + id % 12,
+                    1 + id % 28
+                )),
+                sex: Some(1 + (id % 2) as i16),
+                death_date: None,
+                kode_desa: Some(desa.clone()),
+            });
+            if j % 3 == 0 {
+                families.push(FamilyRow {
+                    kode_provinsi: prov.clone(),
+                    id: fid,
+                    kk: Some(format!("{}{:010}", &desa[..6], fid)),
+                    kode_desa: desa.clone(),
+                    address: Some("JL. MAWAR".into()),
+                    rt: Some("001".into()),
+                    rw: Some("002".into()),
+                });
+                snap.push(SnapshotFamilyRow {
+                    kode_provinsi: prov.clone(),
+                    family_id: fid,
+                    kk: None,
+                    kode_desa: desa.clone(),
+                    members: 3,
+                    score: Some((fid % 1000) as f64),
+                    rank_national: Some(fid),
+                    desil_nasional: Some((1 + fid % 10) as i16),
+                    desil_provinsi: Some((1 + fid % 10) as i16),
+                    desil_kabupaten_kota: Some((1 + fid % 10) as i16),
+                    status_kelengkapan: Some(
+                        if fid % 7 == 0 {
+                            "tidak_lengkap"
+                        } else {
+                            "lengkap"
+                        }
+                        .into(),
+                    ),
+                });
+                fid += 1;
+            }
+            id += 1;
+        }
+        let last = k + 1 == plan.len();
+        if flush(persons.len()) || last {
+            let t = std::time::Instant::now();
+            store
+                .bulk_persons(&persons)
+                .await
+                .context("loading persons")?;
+            t_persons += t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            store
+                .bulk_families(&families)
+                .await
+                .context("loading families")?;
+            t_families += t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            store
+                .add_snapshot_families("BENCH", &snap)
+                .await
+                .context("loading snapshot families")?;
+            t_snap += t.elapsed().as_secs_f64();
+            persons.clear();
+            families.clear();
+            snap.clear();
+        }
+    }
+    store
+        .publish_snapshot("BENCH")
+        .await
+        .context("publishing")?;
+    // Dashboard aggregates at each level, the median of three runs after one warm-up.
+    let mut levels = vec![code];
+    for level in [
+        dtsen_core::Level::Regency,
+        dtsen_core::Level::District,
+        dtsen_core::Level::Village,
+    ] {
+        if let Some(first) = regions.within(code, level).first() {
+            if level > code.level() {
+                levels.push(first.code);
+            }
+        }
+    }
+    let mut query_rows = Vec::new();
+    for r in levels {
+        store
+            .region_aggregate("BENCH", r)
+            .await
+            .context("aggregate")?;
+        let mut times = Vec::new();
+        let mut agg = None;
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            agg = Some(
+                store
+                    .region_aggregate("BENCH", r)
+                    .await
+                    .context("aggregate")?,
+            );
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        let name = regions.get(r).map(|x| x.name.clone()).unwrap_or_default();
+        let a = agg.unwrap_or_default();
+        query_rows.push(format!(
+            "{} {name} ({:?}): {:.1} ms ({} families, {} registered)",
+            r,
+            r.level(),
+            times[1],
+            a.families,
+            a.registered
+        ));
+    }
+    let backend = format!("{:?}", store.backend());
+    let row = format!(
+        "| {backend} | {region} | {total} | **{:.0}** | {:.0} | {:.0} | {} |",
+        total as f64 / t_persons.max(1e-9),
+        fid as f64 / t_families.max(1e-9),
+        fid as f64 / t_snap.max(1e-9),
+        query_rows.join("; "),
+    );
+    eprintln!("{row}");
+    // Keep the other backend's row: one line per backend in the section.
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let mut rows: Vec<String> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("<!-- bench:store:begin"))
+        .take_while(|l| !l.starts_with("<!-- bench:store:end"))
+        .filter(|l| {
+            l.starts_with("| ")
+                && !l.starts_with("| backend")
+                && !l.starts_with(&format!("| {backend} "))
+        })
+        .map(String::from)
+        .collect();
+    rows.push(row);
+    rows.sort();
+    let section = format!(
+        "Measured {} on {} (`dtsen bench store --db URL --region {region}`; PostgreSQL 15 in a throwaway \
+         cluster with fsync off, as the tests use it).\n\n\
+         | backend | region | persons | persons/s (bulk) | families/s | snapshot families/s | dashboard aggregate (median of 3) |\n\
+         |---|---|---:|---:|---:|---:|---|\n{}\n",
+        today(),
+        machine(),
+        rows.join("\n")
+    );
+    update_section(file, "store", &section)?;
+    println!("{section}");
+    Ok(())
 }

@@ -13,9 +13,81 @@ pub(crate) struct PgStore {
 }
 
 impl PgStore {
+    /// The status of a snapshot, if it exists.
+    async fn status(&self, id: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar(&q("SELECT status FROM snapshots WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Refuses a change to a snapshot that does not exist or is published (the database
+    /// triggers refuse it too; this check gives the same error on every backend).
+    async fn ensure_draft(&self, id: &str) -> Result<()> {
+        match self.status(id).await?.as_deref() {
+            None => Err(StoreError::NoSnapshot(id.to_owned())),
+            Some("published") => Err(StoreError::SnapshotPublished(id.to_owned())),
+            _ => Ok(()),
+        }
+    }
+
     pub(crate) async fn open(url: &str) -> Result<PgStore> {
         let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
         Ok(PgStore { pool })
+    }
+
+    async fn copy_persons(&self, rows: &[PersonRow]) -> Result<u64> {
+        let mut data = Vec::with_capacity(rows.len() * 96);
+        for r in rows {
+            let id = r.id.to_string();
+            let sex = r.sex.map(|s| s.to_string());
+            fields(
+                &mut data,
+                &[
+                    Some(&r.kode_provinsi),
+                    Some(&id),
+                    r.nik.as_deref(),
+                    Some(if r.nik_valid { "t" } else { "f" }),
+                    Some(&r.name),
+                    Some(&r.name_std),
+                    r.birth_date.as_deref(),
+                    sex.as_deref(),
+                    r.death_date.as_deref(),
+                    r.kode_desa.as_deref(),
+                ],
+            );
+        }
+        self.copy(
+            "COPY persons (kode_provinsi, id, nik, nik_valid, name, name_std, birth_date, sex, death_date, kode_desa) FROM STDIN",
+            data,
+        )
+        .await
+    }
+
+    async fn copy_families(&self, rows: &[FamilyRow]) -> Result<u64> {
+        let mut data = Vec::with_capacity(rows.len() * 64);
+        for r in rows {
+            let id = r.id.to_string();
+            fields(
+                &mut data,
+                &[
+                    Some(&r.kode_provinsi),
+                    Some(&id),
+                    r.kk.as_deref(),
+                    Some(&r.kode_desa),
+                    r.address.as_deref(),
+                    r.rt.as_deref(),
+                    r.rw.as_deref(),
+                ],
+            );
+        }
+        self.copy(
+            "COPY families (kode_provinsi, id, kk, kode_desa, address, rt, rw) FROM STDIN",
+            data,
+        )
+        .await
     }
 
     /// Streams rows into a table with `COPY ... FROM STDIN` (text format).
@@ -147,55 +219,19 @@ impl Store for PgStore {
     }
 
     async fn bulk_persons(&self, rows: &[PersonRow]) -> Result<u64> {
-        let mut data = Vec::with_capacity(rows.len() * 96);
-        for r in rows {
-            let id = r.id.to_string();
-            let sex = r.sex.map(|s| s.to_string());
-            fields(
-                &mut data,
-                &[
-                    Some(&r.kode_provinsi),
-                    Some(&id),
-                    r.nik.as_deref(),
-                    Some(if r.nik_valid { "t" } else { "f" }),
-                    Some(&r.name),
-                    Some(&r.name_std),
-                    r.birth_date.as_deref(),
-                    sex.as_deref(),
-                    r.death_date.as_deref(),
-                    r.kode_desa.as_deref(),
-                ],
-            );
+        // Two COPY streams at once: the server's index maintenance is the bottleneck, and it
+        // runs one process per connection.
+        let half = rows.len().div_ceil(2);
+        if rows.len() >= 20_000 {
+            let (a, b) = rows.split_at(half);
+            let (x, y) = tokio::try_join!(self.copy_persons(a), self.copy_persons(b))?;
+            return Ok(x + y);
         }
-        self.copy(
-            "COPY persons (kode_provinsi, id, nik, nik_valid, name, name_std, birth_date, sex, death_date, kode_desa) FROM STDIN",
-            data,
-        )
-        .await
+        self.copy_persons(rows).await
     }
 
     async fn bulk_families(&self, rows: &[FamilyRow]) -> Result<u64> {
-        let mut data = Vec::with_capacity(rows.len() * 64);
-        for r in rows {
-            let id = r.id.to_string();
-            fields(
-                &mut data,
-                &[
-                    Some(&r.kode_provinsi),
-                    Some(&id),
-                    r.kk.as_deref(),
-                    Some(&r.kode_desa),
-                    r.address.as_deref(),
-                    r.rt.as_deref(),
-                    r.rw.as_deref(),
-                ],
-            );
-        }
-        self.copy(
-            "COPY families (kode_provinsi, id, kk, kode_desa, address, rt, rw) FROM STDIN",
-            data,
-        )
-        .await
+        self.copy_families(rows).await
     }
 
     async fn bulk_memberships(&self, rows: &[MembershipRow]) -> Result<u64> {
@@ -228,6 +264,7 @@ impl Store for PgStore {
     }
 
     async fn add_snapshot_families(&self, id: &str, rows: &[SnapshotFamilyRow]) -> Result<u64> {
+        self.ensure_draft(id).await?;
         let mut data = Vec::with_capacity(rows.len() * 80);
         for r in rows {
             let n = |v: Option<i64>| v.map(|x| x.to_string());
@@ -270,6 +307,7 @@ impl Store for PgStore {
     }
 
     async fn add_snapshot_members(&self, id: &str, rows: &[SnapshotMemberRow]) -> Result<u64> {
+        self.ensure_draft(id).await?;
         let mut data = Vec::with_capacity(rows.len() * 64);
         for r in rows {
             let (f, p) = (r.family_id.to_string(), r.person_id.to_string());
@@ -300,16 +338,34 @@ impl Store for PgStore {
     }
 
     async fn publish_snapshot(&self, id: &str) -> Result<()> {
-        let done = sqlx::query(&q(
+        self.ensure_draft(id).await?;
+        let mut tx = self.pool.begin().await?;
+        // The dashboard figures per village, fixed with the snapshot.
+        sqlx::query(&q(
+            "INSERT INTO snapshot_village_stats (snapshot_id, kode_provinsi, kode_desa, desil_nasional, families, persons, incomplete) \
+             SELECT snapshot_id, kode_provinsi, kode_desa, COALESCE(desil_nasional, 0), COUNT(*), SUM(members)::BIGINT, \
+             SUM(CASE WHEN status_kelengkapan = 'lengkap' THEN 0 ELSE 1 END)::BIGINT \
+             FROM snapshot_families WHERE snapshot_id = $1 GROUP BY snapshot_id, kode_provinsi, kode_desa, COALESCE(desil_nasional, 0)",
+        ))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&q(
+            "INSERT INTO snapshot_village_registered (snapshot_id, kode_provinsi, kode_desa, registered) \
+             SELECT $1, kode_provinsi, kode_desa, COUNT(*) FROM persons \
+             WHERE death_date IS NULL AND kode_desa IS NOT NULL GROUP BY kode_provinsi, kode_desa",
+        ))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&q(
             "UPDATE snapshots SET status = 'published', published_at = now()::text WHERE id = $1",
         ))
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(|e| published_error(e, id))?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NoSnapshot(id.to_owned()));
-        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -460,6 +516,48 @@ impl Store for PgStore {
         id: &str,
         region: dtsen_core::RegionCode,
     ) -> Result<RegionAggregate> {
+        if self.status(id).await?.as_deref() == Some("published") {
+            let (lo, hi) = village_range(region);
+            let prov = format!("{:02}", region.parts()[0]);
+            let mut agg = RegionAggregate::default();
+            let rows = sqlx::query(&q(
+                "SELECT desil_nasional, SUM(families)::BIGINT AS families, SUM(persons)::BIGINT AS persons, SUM(incomplete)::BIGINT AS incomplete \
+                 FROM snapshot_village_stats WHERE snapshot_id = $1 AND kode_provinsi = $2 AND kode_desa >= $3 AND kode_desa < $4 \
+                 GROUP BY desil_nasional",
+            ))
+            .bind(id)
+            .bind(&prov)
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in rows {
+                let persons: i64 = r.try_get("persons").unwrap_or(0);
+                agg.families += r.try_get::<i64, _>("families").unwrap_or(0);
+                agg.persons += persons;
+                agg.incomplete += r.try_get::<i64, _>("incomplete").unwrap_or(0);
+                let d: i64 = r
+                    .try_get::<i64, _>("desil_nasional")
+                    .or_else(|_| r.try_get::<i16, _>("desil_nasional").map(i64::from))
+                    .unwrap_or(0);
+                if (1..=10).contains(&d) {
+                    agg.persons_by_decile[(d - 1) as usize] += persons;
+                }
+            }
+            agg.registered = sqlx::query_scalar::<_, Option<i64>>(&q(
+                "SELECT SUM(registered)::BIGINT FROM snapshot_village_registered WHERE snapshot_id = $1 AND kode_provinsi = $2 \
+                 AND kode_desa >= $3 AND kode_desa < $4",
+            ))
+            .bind(id)
+            .bind(&prov)
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_one(&self.pool)
+            .await?
+            .unwrap_or(0);
+            return Ok(agg);
+        }
+        // A draft: computed from its rows.
         let (lo, hi) = village_range(region);
         let prov = format!("{:02}", region.parts()[0]);
         let mut agg = RegionAggregate::default();

@@ -16,10 +16,33 @@ pub(crate) struct SqliteStore {
     pool: SqlitePool,
 }
 
-/// Rows per multi-row INSERT (SQLite allows 32,766 parameters per statement).
-const CHUNK: usize = 2_000;
+/// Rows per multi-row INSERT of a table with `columns` columns: as many as SQLite's limit of
+/// 32,766 parameters per statement allows (fewer statements, fewer round trips).
+const fn chunk(columns: usize) -> usize {
+    30_000 / columns
+}
 
 impl SqliteStore {
+    /// The status of a snapshot, if it exists.
+    async fn status(&self, id: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar(&q("SELECT status FROM snapshots WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Refuses a change to a snapshot that does not exist or is published (the database
+    /// triggers refuse it too; this check gives the same error on every backend).
+    async fn ensure_draft(&self, id: &str) -> Result<()> {
+        match self.status(id).await?.as_deref() {
+            None => Err(StoreError::NoSnapshot(id.to_owned())),
+            Some("published") => Err(StoreError::SnapshotPublished(id.to_owned())),
+            _ => Ok(()),
+        }
+    }
+
     pub(crate) async fn open(path: &str) -> Result<SqliteStore> {
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
             .create_if_missing(true)
@@ -101,7 +124,7 @@ impl Store for SqliteStore {
     async fn load_regions(&self, regions: &dtsen_core::RegionTable) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         let rows = crate::region_rows(regions);
-        for chunk in rows.chunks(CHUNK) {
+        for chunk in rows.chunks(chunk(5)) {
             let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT OR REPLACE INTO regions (code, level, name, parent, kode_provinsi) ",
             );
@@ -120,7 +143,7 @@ impl Store for SqliteStore {
 
     async fn bulk_persons(&self, rows: &[PersonRow]) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
-        for chunk in rows.chunks(CHUNK / 2) {
+        for chunk in rows.chunks(chunk(10)) {
             let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO persons (kode_provinsi, id, nik, nik_valid, name, name_std, birth_date, sex, death_date, kode_desa) ",
             );
@@ -144,7 +167,7 @@ impl Store for SqliteStore {
 
     async fn bulk_families(&self, rows: &[FamilyRow]) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
-        for chunk in rows.chunks(CHUNK / 2) {
+        for chunk in rows.chunks(chunk(7)) {
             let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO families (kode_provinsi, id, kk, kode_desa, address, rt, rw) ",
             );
@@ -165,7 +188,7 @@ impl Store for SqliteStore {
 
     async fn bulk_memberships(&self, rows: &[MembershipRow]) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
-        for chunk in rows.chunks(CHUNK / 2) {
+        for chunk in rows.chunks(chunk(6)) {
             let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO memberships (kode_provinsi, family_id, person_id, relationship, valid_from, valid_to) ",
             );
@@ -193,8 +216,9 @@ impl Store for SqliteStore {
     }
 
     async fn add_snapshot_families(&self, id: &str, rows: &[SnapshotFamilyRow]) -> Result<u64> {
+        self.ensure_draft(id).await?;
         let mut tx = self.pool.begin().await?;
-        for chunk in rows.chunks(CHUNK / 2) {
+        for chunk in rows.chunks(chunk(12)) {
             let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO snapshot_families (snapshot_id, kode_provinsi, family_id, kk, kode_desa, members, score, \
                  rank_national, desil_nasional, desil_provinsi, desil_kabupaten_kota, status_kelengkapan) ",
@@ -223,8 +247,9 @@ impl Store for SqliteStore {
     }
 
     async fn add_snapshot_members(&self, id: &str, rows: &[SnapshotMemberRow]) -> Result<u64> {
+        self.ensure_draft(id).await?;
         let mut tx = self.pool.begin().await?;
-        for chunk in rows.chunks(CHUNK / 2) {
+        for chunk in rows.chunks(chunk(8)) {
             let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO snapshot_members (snapshot_id, kode_provinsi, family_id, person_id, nik, relationship, status_padan, alive) ",
             );
@@ -248,16 +273,32 @@ impl Store for SqliteStore {
     }
 
     async fn publish_snapshot(&self, id: &str) -> Result<()> {
-        let done = sqlx::query(&q(
-            "UPDATE snapshots SET status = 'published', published_at = datetime('now') WHERE id = $1",
+        self.ensure_draft(id).await?;
+        let mut tx = self.pool.begin().await?;
+        // The dashboard figures per village, fixed with the snapshot.
+        sqlx::query(&q(
+            "INSERT INTO snapshot_village_stats (snapshot_id, kode_provinsi, kode_desa, desil_nasional, families, persons, incomplete) \
+             SELECT snapshot_id, kode_provinsi, kode_desa, COALESCE(desil_nasional, 0), COUNT(*), SUM(members), \
+             SUM(CASE WHEN status_kelengkapan = 'lengkap' THEN 0 ELSE 1 END) \
+             FROM snapshot_families WHERE snapshot_id = $1 GROUP BY snapshot_id, kode_provinsi, kode_desa, COALESCE(desil_nasional, 0)",
         ))
         .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| published_error(e, id))?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NoSnapshot(id.to_owned()));
-        }
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&q(
+            "INSERT INTO snapshot_village_registered (snapshot_id, kode_provinsi, kode_desa, registered) \
+             SELECT $1, kode_provinsi, kode_desa, COUNT(*) FROM persons \
+             WHERE death_date IS NULL AND kode_desa IS NOT NULL GROUP BY kode_provinsi, kode_desa",
+        ))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&q("UPDATE snapshots SET status = 'published', published_at = datetime('now') WHERE id = $1"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| published_error(e, id))?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -408,6 +449,48 @@ impl Store for SqliteStore {
         id: &str,
         region: dtsen_core::RegionCode,
     ) -> Result<RegionAggregate> {
+        if self.status(id).await?.as_deref() == Some("published") {
+            let (lo, hi) = village_range(region);
+            let prov = format!("{:02}", region.parts()[0]);
+            let mut agg = RegionAggregate::default();
+            let rows = sqlx::query(&q(
+                "SELECT desil_nasional, SUM(families) AS families, SUM(persons) AS persons, SUM(incomplete) AS incomplete \
+                 FROM snapshot_village_stats WHERE snapshot_id = $1 AND kode_provinsi = $2 AND kode_desa >= $3 AND kode_desa < $4 \
+                 GROUP BY desil_nasional",
+            ))
+            .bind(id)
+            .bind(&prov)
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in rows {
+                let persons: i64 = r.try_get("persons").unwrap_or(0);
+                agg.families += r.try_get::<i64, _>("families").unwrap_or(0);
+                agg.persons += persons;
+                agg.incomplete += r.try_get::<i64, _>("incomplete").unwrap_or(0);
+                let d: i64 = r
+                    .try_get::<i64, _>("desil_nasional")
+                    .or_else(|_| r.try_get::<i16, _>("desil_nasional").map(i64::from))
+                    .unwrap_or(0);
+                if (1..=10).contains(&d) {
+                    agg.persons_by_decile[(d - 1) as usize] += persons;
+                }
+            }
+            agg.registered = sqlx::query_scalar::<_, Option<i64>>(&q(
+                "SELECT SUM(registered) FROM snapshot_village_registered WHERE snapshot_id = $1 AND kode_provinsi = $2 \
+                 AND kode_desa >= $3 AND kode_desa < $4",
+            ))
+            .bind(id)
+            .bind(&prov)
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_one(&self.pool)
+            .await?
+            .unwrap_or(0);
+            return Ok(agg);
+        }
+        // A draft: computed from its rows.
         let (lo, hi) = village_range(region);
         let prov = format!("{:02}", region.parts()[0]);
         let mut agg = RegionAggregate::default();

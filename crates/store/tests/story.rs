@@ -228,6 +228,23 @@ async fn story(store: Arc<dyn Store>) {
         .await
         .expect("draft can change");
     store.publish_snapshot("2026Q1").await.expect("publish");
+    // Published: the dashboard reads the per-village figures fixed at publication.
+    let province_after = store
+        .region_aggregate("2026Q1", RegionCode::parse("35").expect("code"))
+        .await
+        .expect("aggregate");
+    let mut want = province.clone();
+    want.persons_by_decile[0] -= 3; // family 0 moved from decile 1 to 2 before publication
+    want.persons_by_decile[1] += 3;
+    assert_eq!(province_after, want);
+    assert_eq!(
+        store
+            .region_aggregate("2026Q1", kota)
+            .await
+            .expect("aggregate")
+            .families,
+        city.families
+    );
     let refused = [
         store.set_decile("2026Q1", "35", 0, 3).await.err(),
         store

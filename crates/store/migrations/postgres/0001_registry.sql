@@ -146,10 +146,27 @@ BEGIN
     RETURN NEW;
 END $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER snapshot_families_frozen BEFORE INSERT OR UPDATE OR DELETE ON snapshot_families
+CREATE TRIGGER snapshot_families_frozen BEFORE UPDATE OR DELETE ON snapshot_families
     FOR EACH ROW EXECUTE FUNCTION dtsen_snapshot_frozen();
-CREATE TRIGGER snapshot_members_frozen BEFORE INSERT OR UPDATE OR DELETE ON snapshot_members
+CREATE TRIGGER snapshot_members_frozen BEFORE UPDATE OR DELETE ON snapshot_members
     FOR EACH ROW EXECUTE FUNCTION dtsen_snapshot_frozen();
+
+-- Inserts are checked once per statement (bulk loads insert millions of rows at a time).
+CREATE FUNCTION dtsen_snapshot_insert_frozen() RETURNS trigger AS $$
+DECLARE sid TEXT;
+BEGIN
+    SELECT n.snapshot_id INTO sid FROM new_rows n JOIN snapshots s ON s.id = n.snapshot_id
+        WHERE s.status = 'published' LIMIT 1;
+    IF sid IS NOT NULL THEN
+        RAISE EXCEPTION 'snapshot % is published and cannot be changed', sid USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+
+CREATE TRIGGER snapshot_families_insert_frozen AFTER INSERT ON snapshot_families
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dtsen_snapshot_insert_frozen();
+CREATE TRIGGER snapshot_members_insert_frozen AFTER INSERT ON snapshot_members
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dtsen_snapshot_insert_frozen();
 
 CREATE FUNCTION dtsen_snapshot_row_frozen() RETURNS trigger AS $$
 BEGIN
@@ -162,6 +179,27 @@ END $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER snapshots_frozen BEFORE UPDATE OR DELETE ON snapshots
     FOR EACH ROW EXECUTE FUNCTION dtsen_snapshot_row_frozen();
+
+-- Dashboard figures per village, computed once when a snapshot is published, so that a
+-- province's dashboard sums a few thousand rows instead of scanning millions.
+CREATE TABLE snapshot_village_stats (
+    snapshot_id    TEXT NOT NULL REFERENCES snapshots(id),
+    kode_provinsi  TEXT NOT NULL,
+    kode_desa      TEXT NOT NULL,
+    desil_nasional SMALLINT NOT NULL,         -- 0: no decile
+    families       BIGINT NOT NULL,
+    persons        BIGINT NOT NULL,
+    incomplete     BIGINT NOT NULL,
+    PRIMARY KEY (snapshot_id, kode_provinsi, kode_desa, desil_nasional)
+);
+
+CREATE TABLE snapshot_village_registered (
+    snapshot_id   TEXT NOT NULL REFERENCES snapshots(id),
+    kode_provinsi TEXT NOT NULL,
+    kode_desa     TEXT NOT NULL,
+    registered    BIGINT NOT NULL,           -- living persons of the registry in the village
+    PRIMARY KEY (snapshot_id, kode_provinsi, kode_desa)
+);
 
 -- Room for what comes next, in later migrations: proposals, deliberations, disputes, ground
 -- checks, programmes, users, sessions, audit log (each large one keyed by kode_provinsi).

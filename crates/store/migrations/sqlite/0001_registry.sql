@@ -159,5 +159,26 @@ CREATE TRIGGER snapshots_frozen_delete BEFORE DELETE ON snapshots
     WHEN OLD.status = 'published'
     BEGIN SELECT RAISE(ABORT, 'snapshot is published and cannot be changed'); END;
 
+-- Dashboard figures per village, computed once when a snapshot is published, so that a
+-- province's dashboard sums a few thousand rows instead of scanning millions.
+CREATE TABLE snapshot_village_stats (
+    snapshot_id    TEXT NOT NULL REFERENCES snapshots(id),
+    kode_provinsi  TEXT NOT NULL,
+    kode_desa      TEXT NOT NULL,
+    desil_nasional INTEGER NOT NULL,         -- 0: no decile
+    families       BIGINT NOT NULL,
+    persons        BIGINT NOT NULL,
+    incomplete     BIGINT NOT NULL,
+    PRIMARY KEY (snapshot_id, kode_provinsi, kode_desa, desil_nasional)
+);
+
+CREATE TABLE snapshot_village_registered (
+    snapshot_id   TEXT NOT NULL REFERENCES snapshots(id),
+    kode_provinsi TEXT NOT NULL,
+    kode_desa     TEXT NOT NULL,
+    registered    BIGINT NOT NULL,           -- living persons of the registry in the village
+    PRIMARY KEY (snapshot_id, kode_provinsi, kode_desa)
+);
+
 -- Room for what comes next, in later migrations: proposals, deliberations, disputes, ground
 -- checks, programmes, users, sessions, audit log (each large one keyed by kode_provinsi).
