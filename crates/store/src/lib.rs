@@ -27,6 +27,9 @@ pub enum StoreError {
     /// Anything the database reported.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// Anything SQLite reported during a bulk load.
+    #[error("SQLite bulk load error: {0}")]
+    Bulk(#[from] rusqlite::Error),
 }
 
 /// Result of store operations.

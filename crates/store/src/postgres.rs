@@ -39,25 +39,30 @@ impl PgStore {
     }
 
     async fn copy_persons(&self, rows: &[PersonRow]) -> Result<u64> {
-        let mut data = Vec::with_capacity(rows.len() * 96);
+        // Written field by field into one buffer: no allocation per value.
+        let mut data = Vec::with_capacity(rows.len() * 112);
         for r in rows {
-            let id = r.id.to_string();
-            let sex = r.sex.map(|s| s.to_string());
-            fields(
-                &mut data,
-                &[
-                    Some(&r.kode_provinsi),
-                    Some(&id),
-                    r.nik.as_deref(),
-                    Some(if r.nik_valid { "t" } else { "f" }),
-                    Some(&r.name),
-                    Some(&r.name_std),
-                    r.birth_date.as_deref(),
-                    sex.as_deref(),
-                    r.death_date.as_deref(),
-                    r.kode_desa.as_deref(),
-                ],
-            );
+            field(&mut data, Some(&r.kode_provinsi));
+            data.push(b'\t');
+            push_int(&mut data, r.id);
+            data.push(b'\t');
+            field(&mut data, r.nik.as_deref());
+            data.extend_from_slice(if r.nik_valid { b"\tt\t" } else { b"\tf\t" });
+            field(&mut data, Some(&r.name));
+            data.push(b'\t');
+            field(&mut data, Some(&r.name_std));
+            data.push(b'\t');
+            field(&mut data, r.birth_date.as_deref());
+            data.push(b'\t');
+            match r.sex {
+                Some(x) => push_int(&mut data, i64::from(x)),
+                None => data.extend_from_slice(b"\\N"),
+            }
+            data.push(b'\t');
+            field(&mut data, r.death_date.as_deref());
+            data.push(b'\t');
+            field(&mut data, r.kode_desa.as_deref());
+            data.push(b'\n');
         }
         self.copy(
             "COPY persons (kode_provinsi, id, nik, nik_valid, name, name_std, birth_date, sex, death_date, kode_desa) FROM STDIN",
@@ -110,6 +115,13 @@ fn q(sql: &str) -> String {
 fn field(out: &mut Vec<u8>, v: Option<&str>) {
     match v {
         None => out.extend_from_slice(b"\\N"),
+        Some(s)
+            if !s
+                .bytes()
+                .any(|c| matches!(c, b'\\' | b'\t' | b'\n' | b'\r')) =>
+        {
+            out.extend_from_slice(s.as_bytes())
+        }
         Some(s) => {
             for &c in s.as_bytes() {
                 match c {
@@ -122,6 +134,14 @@ fn field(out: &mut Vec<u8>, v: Option<&str>) {
             }
         }
     }
+}
+
+/// A signed integer in decimal.
+fn push_int(out: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    dtsen_core::date::push_num(out, v.unsigned_abs(), 1);
 }
 
 fn fields(out: &mut Vec<u8>, values: &[Option<&str>]) {

@@ -14,6 +14,7 @@ use std::str::FromStr;
 
 pub(crate) struct SqliteStore {
     pool: SqlitePool,
+    path: String,
 }
 
 /// Rows per multi-row INSERT of a table with `columns` columns: as many as SQLite's limit of
@@ -23,6 +24,30 @@ const fn chunk(columns: usize) -> usize {
 }
 
 impl SqliteStore {
+    /// Runs a bulk load on a connection of its own: one transaction, one prepared statement,
+    /// values bound by reference (the async driver copies every value, which halves the
+    /// throughput). It blocks the calling thread: bulk loads belong to the batch engine, not to
+    /// request handlers.
+    fn bulk<T>(
+        &self,
+        sql: &str,
+        rows: &[T],
+        bind: impl Fn(&mut rusqlite::Statement<'_>, &T) -> rusqlite::Result<usize>,
+    ) -> Result<u64> {
+        let mut conn = rusqlite::Connection::open(&self.path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(sql)?;
+            for r in rows {
+                bind(&mut stmt, r)?;
+            }
+        }
+        tx.commit()?;
+        Ok(rows.len() as u64)
+    }
+
     /// The status of a snapshot, if it exists.
     async fn status(&self, id: &str) -> Result<Option<String>> {
         Ok(
@@ -54,13 +79,26 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(opts)
             .await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            path: path.to_owned(),
+        })
     }
 }
 
 /// `$1` → `?1`: the SQL below is written once, in PostgreSQL's placeholder style.
 fn q(sql: &str) -> String {
     sql.replace('$', "?")
+}
+
+/// A refusal by the snapshot triggers during a bulk load, as its own error.
+fn bulk_published(e: StoreError, id: &str) -> StoreError {
+    match e {
+        StoreError::Bulk(b) if b.to_string().contains("published and cannot be changed") => {
+            StoreError::SnapshotPublished(id.to_owned())
+        }
+        other => other,
+    }
 }
 
 fn person(r: &SqliteRow) -> PersonRow {
@@ -142,68 +180,44 @@ impl Store for SqliteStore {
     }
 
     async fn bulk_persons(&self, rows: &[PersonRow]) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
-        for chunk in rows.chunks(chunk(10)) {
-            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO persons (kode_provinsi, id, nik, nik_valid, name, name_std, birth_date, sex, death_date, kode_desa) ",
-            );
-            b.push_values(chunk, |mut s, r| {
-                s.push_bind(&r.kode_provinsi)
-                    .push_bind(r.id)
-                    .push_bind(&r.nik)
-                    .push_bind(r.nik_valid)
-                    .push_bind(&r.name)
-                    .push_bind(&r.name_std)
-                    .push_bind(&r.birth_date)
-                    .push_bind(r.sex)
-                    .push_bind(&r.death_date)
-                    .push_bind(&r.kode_desa);
-            });
-            b.build().persistent(true).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(rows.len() as u64)
+        self.bulk(
+            "INSERT INTO persons (kode_provinsi, id, nik, nik_valid, name, name_std, birth_date, sex, death_date, kode_desa) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            rows,
+            |st, r| {
+                st.execute(rusqlite::params![
+                    r.kode_provinsi,
+                    r.id,
+                    r.nik,
+                    r.nik_valid,
+                    r.name,
+                    r.name_std,
+                    r.birth_date,
+                    r.sex,
+                    r.death_date,
+                    r.kode_desa
+                ])
+            },
+        )
     }
 
     async fn bulk_families(&self, rows: &[FamilyRow]) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
-        for chunk in rows.chunks(chunk(7)) {
-            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO families (kode_provinsi, id, kk, kode_desa, address, rt, rw) ",
-            );
-            b.push_values(chunk, |mut s, r| {
-                s.push_bind(&r.kode_provinsi)
-                    .push_bind(r.id)
-                    .push_bind(&r.kk)
-                    .push_bind(&r.kode_desa)
-                    .push_bind(&r.address)
-                    .push_bind(&r.rt)
-                    .push_bind(&r.rw);
-            });
-            b.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(rows.len() as u64)
+        self.bulk(
+            "INSERT INTO families (kode_provinsi, id, kk, kode_desa, address, rt, rw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            rows,
+            |st, r| st.execute(rusqlite::params![r.kode_provinsi, r.id, r.kk, r.kode_desa, r.address, r.rt, r.rw]),
+        )
     }
 
     async fn bulk_memberships(&self, rows: &[MembershipRow]) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
-        for chunk in rows.chunks(chunk(6)) {
-            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO memberships (kode_provinsi, family_id, person_id, relationship, valid_from, valid_to) ",
-            );
-            b.push_values(chunk, |mut s, r| {
-                s.push_bind(&r.kode_provinsi)
-                    .push_bind(r.family_id)
-                    .push_bind(r.person_id)
-                    .push_bind(r.relationship)
-                    .push_bind(&r.valid_from)
-                    .push_bind(&r.valid_to);
-            });
-            b.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(rows.len() as u64)
+        self.bulk(
+            "INSERT INTO memberships (kode_provinsi, family_id, person_id, relationship, valid_from, valid_to) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            rows,
+            |st, r| {
+                st.execute(rusqlite::params![r.kode_provinsi, r.family_id, r.person_id, r.relationship, r.valid_from, r.valid_to])
+            },
+        )
     }
 
     async fn create_snapshot(&self, id: &str, model_version: Option<&str>) -> Result<()> {
@@ -217,59 +231,51 @@ impl Store for SqliteStore {
 
     async fn add_snapshot_families(&self, id: &str, rows: &[SnapshotFamilyRow]) -> Result<u64> {
         self.ensure_draft(id).await?;
-        let mut tx = self.pool.begin().await?;
-        for chunk in rows.chunks(chunk(12)) {
-            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO snapshot_families (snapshot_id, kode_provinsi, family_id, kk, kode_desa, members, score, \
-                 rank_national, desil_nasional, desil_provinsi, desil_kabupaten_kota, status_kelengkapan) ",
-            );
-            b.push_values(chunk, |mut s, r| {
-                s.push_bind(id)
-                    .push_bind(&r.kode_provinsi)
-                    .push_bind(r.family_id)
-                    .push_bind(&r.kk)
-                    .push_bind(&r.kode_desa)
-                    .push_bind(r.members)
-                    .push_bind(r.score)
-                    .push_bind(r.rank_national)
-                    .push_bind(r.desil_nasional)
-                    .push_bind(r.desil_provinsi)
-                    .push_bind(r.desil_kabupaten_kota)
-                    .push_bind(&r.status_kelengkapan);
-            });
-            b.build()
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| published_error(e, id))?;
-        }
-        tx.commit().await?;
-        Ok(rows.len() as u64)
+        self.bulk(
+            "INSERT INTO snapshot_families (snapshot_id, kode_provinsi, family_id, kk, kode_desa, members, score, \
+             rank_national, desil_nasional, desil_provinsi, desil_kabupaten_kota, status_kelengkapan) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            rows,
+            |st, r| {
+                st.execute(rusqlite::params![
+                    id,
+                    r.kode_provinsi,
+                    r.family_id,
+                    r.kk,
+                    r.kode_desa,
+                    r.members,
+                    r.score,
+                    r.rank_national,
+                    r.desil_nasional,
+                    r.desil_provinsi,
+                    r.desil_kabupaten_kota,
+                    r.status_kelengkapan
+                ])
+            },
+        )
+        .map_err(|e| bulk_published(e, id))
     }
 
     async fn add_snapshot_members(&self, id: &str, rows: &[SnapshotMemberRow]) -> Result<u64> {
         self.ensure_draft(id).await?;
-        let mut tx = self.pool.begin().await?;
-        for chunk in rows.chunks(chunk(8)) {
-            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO snapshot_members (snapshot_id, kode_provinsi, family_id, person_id, nik, relationship, status_padan, alive) ",
-            );
-            b.push_values(chunk, |mut s, r| {
-                s.push_bind(id)
-                    .push_bind(&r.kode_provinsi)
-                    .push_bind(r.family_id)
-                    .push_bind(r.person_id)
-                    .push_bind(&r.nik)
-                    .push_bind(r.relationship)
-                    .push_bind(&r.status_padan)
-                    .push_bind(r.alive);
-            });
-            b.build()
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| published_error(e, id))?;
-        }
-        tx.commit().await?;
-        Ok(rows.len() as u64)
+        self.bulk(
+            "INSERT INTO snapshot_members (snapshot_id, kode_provinsi, family_id, person_id, nik, relationship, status_padan, alive) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rows,
+            |st, r| {
+                st.execute(rusqlite::params![
+                    id,
+                    r.kode_provinsi,
+                    r.family_id,
+                    r.person_id,
+                    r.nik,
+                    r.relationship,
+                    r.status_padan,
+                    r.alive
+                ])
+            },
+        )
+        .map_err(|e| bulk_published(e, id))
     }
 
     async fn publish_snapshot(&self, id: &str) -> Result<()> {
