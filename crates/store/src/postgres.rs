@@ -39,34 +39,25 @@ impl PgStore {
     }
 
     async fn copy_persons(&self, rows: &[PersonRow]) -> Result<u64> {
-        // Written field by field into one buffer: no allocation per value.
-        let mut data = Vec::with_capacity(rows.len() * 112);
+        // Binary COPY: the server stores the values without parsing text.
+        let mut b = Binary::new(rows.len() * 128);
         for r in rows {
-            field(&mut data, Some(&r.kode_provinsi));
-            data.push(b'\t');
-            push_int(&mut data, r.id);
-            data.push(b'\t');
-            field(&mut data, r.nik.as_deref());
-            data.extend_from_slice(if r.nik_valid { b"\tt\t" } else { b"\tf\t" });
-            field(&mut data, Some(&r.name));
-            data.push(b'\t');
-            field(&mut data, Some(&r.name_std));
-            data.push(b'\t');
-            field(&mut data, r.birth_date.as_deref());
-            data.push(b'\t');
-            match r.sex {
-                Some(x) => push_int(&mut data, i64::from(x)),
-                None => data.extend_from_slice(b"\\N"),
-            }
-            data.push(b'\t');
-            field(&mut data, r.death_date.as_deref());
-            data.push(b'\t');
-            field(&mut data, r.kode_desa.as_deref());
-            data.push(b'\n');
+            b.row(10);
+            b.text(Some(&r.kode_provinsi));
+            b.int8(r.id);
+            b.text(r.nik.as_deref());
+            b.bool(r.nik_valid);
+            b.text(Some(&r.name));
+            b.text(Some(&r.name_std));
+            b.text(r.birth_date.as_deref());
+            b.int2(r.sex);
+            b.text(r.death_date.as_deref());
+            b.text(r.kode_desa.as_deref());
         }
         self.copy(
-            "COPY persons (kode_provinsi, id, nik, nik_valid, name, name_std, birth_date, sex, death_date, kode_desa) FROM STDIN",
-            data,
+            "COPY persons (kode_provinsi, id, nik, nik_valid, name, name_std, birth_date, sex, death_date, kode_desa) \
+             FROM STDIN WITH (FORMAT binary)",
+            b.finish(),
         )
         .await
     }
@@ -136,12 +127,56 @@ fn field(out: &mut Vec<u8>, v: Option<&str>) {
     }
 }
 
-/// A signed integer in decimal.
-fn push_int(out: &mut Vec<u8>, v: i64) {
-    if v < 0 {
-        out.push(b'-');
+/// PostgreSQL's binary COPY format: a signature, then per row a field count and each field as
+/// a length (-1 for NULL) and its bytes in network order.
+struct Binary {
+    buf: Vec<u8>,
+}
+
+impl Binary {
+    fn new(capacity: usize) -> Binary {
+        let mut buf = Vec::with_capacity(capacity + 19);
+        buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+        buf.extend_from_slice(&0i32.to_be_bytes()); // flags
+        buf.extend_from_slice(&0i32.to_be_bytes()); // header extension length
+        Binary { buf }
     }
-    dtsen_core::date::push_num(out, v.unsigned_abs(), 1);
+    fn row(&mut self, fields: i16) {
+        self.buf.extend_from_slice(&fields.to_be_bytes());
+    }
+    fn null(&mut self) {
+        self.buf.extend_from_slice(&(-1i32).to_be_bytes());
+    }
+    fn text(&mut self, v: Option<&str>) {
+        match v {
+            Some(s) => {
+                self.buf.extend_from_slice(&(s.len() as i32).to_be_bytes());
+                self.buf.extend_from_slice(s.as_bytes());
+            }
+            None => self.null(),
+        }
+    }
+    fn int8(&mut self, v: i64) {
+        self.buf.extend_from_slice(&8i32.to_be_bytes());
+        self.buf.extend_from_slice(&v.to_be_bytes());
+    }
+    fn int2(&mut self, v: Option<i16>) {
+        match v {
+            Some(x) => {
+                self.buf.extend_from_slice(&2i32.to_be_bytes());
+                self.buf.extend_from_slice(&x.to_be_bytes());
+            }
+            None => self.null(),
+        }
+    }
+    fn bool(&mut self, v: bool) {
+        self.buf.extend_from_slice(&1i32.to_be_bytes());
+        self.buf.push(u8::from(v));
+    }
+    fn finish(mut self) -> Vec<u8> {
+        self.buf.extend_from_slice(&(-1i16).to_be_bytes());
+        self.buf
+    }
 }
 
 fn fields(out: &mut Vec<u8>, values: &[Option<&str>]) {
