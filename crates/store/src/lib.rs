@@ -151,6 +151,64 @@ pub struct SnapshotMemberRow {
     pub alive: bool,
 }
 
+/// Source ids of the `sources` table (migration 0002): (id, key).
+pub const SOURCES: [(i16, &str); 10] = [
+    (1, "siak"),
+    (2, "regsosek_keluarga"),
+    (3, "regsosek_anggota"),
+    (4, "dtks"),
+    (5, "p3ke"),
+    (6, "asn"),
+    (7, "pln"),
+    (8, "bpjs_pbi"),
+    (9, "susenas"),
+    (10, "update"),
+];
+
+/// The id of a source key.
+pub fn source_id(key: &str) -> Option<i16> {
+    SOURCES.iter().find(|(_, k)| *k == key).map(|(id, _)| *id)
+}
+
+/// One value of one field as one source gave it (provenance). Disagreements between sources
+/// are kept as separate rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldValueRow {
+    /// Province (distribution key).
+    pub kode_provinsi: String,
+    /// `p` person, `f` family.
+    pub entity: char,
+    /// Person or family id.
+    pub entity_id: i64,
+    /// Field name (`name`, `birth_date`, `r303`, ...).
+    pub field: String,
+    /// The value.
+    pub value: Option<String>,
+    /// Source id ([`SOURCES`]).
+    pub source_id: i16,
+    /// The source's record key (file line, or its own id).
+    pub source_record: String,
+    /// When the source observed it.
+    pub observed_on: Option<String>,
+}
+
+/// A KK number a family held for a period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KkHistoryRow {
+    /// Province.
+    pub kode_provinsi: String,
+    /// Family.
+    pub family_id: i64,
+    /// The KK number.
+    pub kk: String,
+    /// First day.
+    pub valid_from: String,
+    /// Last day, `None` for the current one.
+    pub valid_to: Option<String>,
+    /// Why it was issued: new, split, merge, move, head_death, divorce.
+    pub reason: String,
+}
+
 /// Dashboard figures for a region in a snapshot.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegionAggregate {
@@ -181,6 +239,29 @@ pub trait Store: Send + Sync {
     async fn bulk_families(&self, rows: &[FamilyRow]) -> Result<u64>;
     /// Bulk-loads memberships.
     async fn bulk_memberships(&self, rows: &[MembershipRow]) -> Result<u64>;
+    /// Bulk-loads field values with their provenance.
+    async fn bulk_field_values(&self, rows: &[FieldValueRow]) -> Result<u64>;
+    /// Every value of every field of a person (`p`) or family (`f`), with its source.
+    async fn field_values(
+        &self,
+        kode_provinsi: &str,
+        entity: char,
+        entity_id: i64,
+    ) -> Result<Vec<FieldValueRow>>;
+    /// Bulk-loads KK history.
+    async fn bulk_kk_history(&self, rows: &[KkHistoryRow]) -> Result<u64>;
+    /// Families that ever held this KK number (a stale KK from an old source still finds them).
+    async fn kk_history(&self, kk: &str) -> Result<Vec<KkHistoryRow>>;
+    /// Records an ingest run; returns its id.
+    async fn record_ingest_run(
+        &self,
+        source_id: i16,
+        file: &str,
+        read: i64,
+        accepted: i64,
+        rejected: i64,
+        report: &str,
+    ) -> Result<i64>;
     /// Creates a draft snapshot.
     async fn create_snapshot(&self, id: &str, model_version: Option<&str>) -> Result<()>;
     /// Adds families to a draft snapshot.
@@ -249,8 +330,14 @@ pub async fn backup_sqlite(from: &str, to: &std::path::Path) -> Result<()> {
 /// The embedded migrations of a backend: (version, SQL).
 fn migrations(backend: Backend) -> &'static [(i64, &'static str)] {
     match backend {
-        Backend::Sqlite => &[(1, include_str!("../migrations/sqlite/0001_registry.sql"))],
-        Backend::Postgres => &[(1, include_str!("../migrations/postgres/0001_registry.sql"))],
+        Backend::Sqlite => &[
+            (1, include_str!("../migrations/sqlite/0001_registry.sql")),
+            (2, include_str!("../migrations/sqlite/0002_sources.sql")),
+        ],
+        Backend::Postgres => &[
+            (1, include_str!("../migrations/postgres/0001_registry.sql")),
+            (2, include_str!("../migrations/postgres/0002_sources.sql")),
+        ],
     }
 }
 

@@ -1,8 +1,9 @@
 //! The server backend: PostgreSQL, bulk loads through COPY.
 
 use crate::{
-    migrations, published_error, village_range, Backend, FamilyRow, MembershipRow, PersonRow,
-    RegionAggregate, Result, SnapshotFamilyRow, SnapshotMemberRow, Store, StoreError,
+    migrations, published_error, village_range, Backend, FamilyRow, FieldValueRow, KkHistoryRow,
+    MembershipRow, PersonRow, RegionAggregate, Result, SnapshotFamilyRow, SnapshotMemberRow, Store,
+    StoreError,
 };
 use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
@@ -189,6 +190,31 @@ fn fields(out: &mut Vec<u8>, values: &[Option<&str>]) {
     out.push(b'\n');
 }
 
+fn field_value(r: &PgRow) -> FieldValueRow {
+    let entity: String = r.get("entity");
+    FieldValueRow {
+        kode_provinsi: r.get("kode_provinsi"),
+        entity: entity.chars().next().unwrap_or('?'),
+        entity_id: r.get("entity_id"),
+        field: r.get("field"),
+        value: r.get("value"),
+        source_id: r.get("source_id"),
+        source_record: r.get("source_record"),
+        observed_on: r.get("observed_on"),
+    }
+}
+
+fn kk_row(r: &PgRow) -> KkHistoryRow {
+    KkHistoryRow {
+        kode_provinsi: r.get("kode_provinsi"),
+        family_id: r.get("family_id"),
+        kk: r.get("kk"),
+        valid_from: r.get("valid_from"),
+        valid_to: r.get("valid_to"),
+        reason: r.get("reason"),
+    }
+}
+
 fn person(r: &PgRow) -> PersonRow {
     PersonRow {
         kode_provinsi: r.get("kode_provinsi"),
@@ -307,6 +333,105 @@ impl Store for PgStore {
             );
         }
         self.copy("COPY memberships (kode_provinsi, family_id, person_id, relationship, valid_from, valid_to) FROM STDIN", data).await
+    }
+
+    async fn bulk_field_values(&self, rows: &[FieldValueRow]) -> Result<u64> {
+        let mut data = Vec::with_capacity(rows.len() * 64);
+        for r in rows {
+            let (entity, id, source) = (
+                r.entity.to_string(),
+                r.entity_id.to_string(),
+                r.source_id.to_string(),
+            );
+            fields(
+                &mut data,
+                &[
+                    Some(&r.kode_provinsi),
+                    Some(&entity),
+                    Some(&id),
+                    Some(&r.field),
+                    r.value.as_deref(),
+                    Some(&source),
+                    Some(&r.source_record),
+                    r.observed_on.as_deref(),
+                ],
+            );
+        }
+        self.copy(
+            "COPY field_values (kode_provinsi, entity, entity_id, field, value, source_id, source_record, observed_on) FROM STDIN",
+            data,
+        )
+        .await
+    }
+
+    async fn field_values(
+        &self,
+        kode_provinsi: &str,
+        entity: char,
+        entity_id: i64,
+    ) -> Result<Vec<FieldValueRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM field_values WHERE kode_provinsi = $1 AND entity = $2 AND entity_id = $3 ORDER BY field, source_id, source_record",
+        )
+        .bind(kode_provinsi)
+        .bind(entity.to_string())
+        .bind(entity_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(field_value).collect())
+    }
+
+    async fn bulk_kk_history(&self, rows: &[KkHistoryRow]) -> Result<u64> {
+        let mut data = Vec::with_capacity(rows.len() * 64);
+        for r in rows {
+            let id = r.family_id.to_string();
+            fields(
+                &mut data,
+                &[
+                    Some(&r.kode_provinsi),
+                    Some(&id),
+                    Some(&r.kk),
+                    Some(&r.valid_from),
+                    r.valid_to.as_deref(),
+                    Some(&r.reason),
+                ],
+            );
+        }
+        self.copy("COPY kk_history (kode_provinsi, family_id, kk, valid_from, valid_to, reason) FROM STDIN", data).await
+    }
+
+    async fn kk_history(&self, kk: &str) -> Result<Vec<KkHistoryRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM kk_history WHERE kk = $1 ORDER BY kode_provinsi, family_id, valid_from",
+        )
+        .bind(kk)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(kk_row).collect())
+    }
+
+    async fn record_ingest_run(
+        &self,
+        source_id: i16,
+        file: &str,
+        read: i64,
+        accepted: i64,
+        rejected: i64,
+        report: &str,
+    ) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO ingest_runs (source_id, file, started_at, read, accepted, rejected, report) \
+             VALUES ($1, $2, now()::text, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(source_id)
+        .bind(file)
+        .bind(read)
+        .bind(accepted)
+        .bind(rejected)
+        .bind(report)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
     }
 
     async fn create_snapshot(&self, id: &str, model_version: Option<&str>) -> Result<()> {

@@ -1,8 +1,9 @@
 //! The embedded backend: one SQLite file in WAL mode.
 
 use crate::{
-    migrations, published_error, village_range, Backend, FamilyRow, MembershipRow, PersonRow,
-    RegionAggregate, Result, SnapshotFamilyRow, SnapshotMemberRow, Store, StoreError,
+    migrations, published_error, village_range, Backend, FamilyRow, FieldValueRow, KkHistoryRow,
+    MembershipRow, PersonRow, RegionAggregate, Result, SnapshotFamilyRow, SnapshotMemberRow, Store,
+    StoreError,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{
@@ -98,6 +99,31 @@ fn bulk_published(e: StoreError, id: &str) -> StoreError {
             StoreError::SnapshotPublished(id.to_owned())
         }
         other => other,
+    }
+}
+
+fn field_value(r: &SqliteRow) -> FieldValueRow {
+    let entity: String = r.get("entity");
+    FieldValueRow {
+        kode_provinsi: r.get("kode_provinsi"),
+        entity: entity.chars().next().unwrap_or('?'),
+        entity_id: r.get("entity_id"),
+        field: r.get("field"),
+        value: r.get("value"),
+        source_id: r.get("source_id"),
+        source_record: r.get("source_record"),
+        observed_on: r.get("observed_on"),
+    }
+}
+
+fn kk_row(r: &SqliteRow) -> KkHistoryRow {
+    KkHistoryRow {
+        kode_provinsi: r.get("kode_provinsi"),
+        family_id: r.get("family_id"),
+        kk: r.get("kk"),
+        valid_from: r.get("valid_from"),
+        valid_to: r.get("valid_to"),
+        reason: r.get("reason"),
     }
 }
 
@@ -218,6 +244,85 @@ impl Store for SqliteStore {
                 st.execute(rusqlite::params![r.kode_provinsi, r.family_id, r.person_id, r.relationship, r.valid_from, r.valid_to])
             },
         )
+    }
+
+    async fn bulk_field_values(&self, rows: &[FieldValueRow]) -> Result<u64> {
+        self.bulk(
+            "INSERT INTO field_values (kode_provinsi, entity, entity_id, field, value, source_id, source_record, observed_on) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rows,
+            |st, r| {
+                st.execute(rusqlite::params![
+                    r.kode_provinsi,
+                    r.entity.to_string(),
+                    r.entity_id,
+                    r.field,
+                    r.value,
+                    r.source_id,
+                    r.source_record,
+                    r.observed_on
+                ])
+            },
+        )
+    }
+
+    async fn field_values(
+        &self,
+        kode_provinsi: &str,
+        entity: char,
+        entity_id: i64,
+    ) -> Result<Vec<FieldValueRow>> {
+        let rows = sqlx::query(&q(
+            "SELECT * FROM field_values WHERE kode_provinsi = $1 AND entity = $2 AND entity_id = $3 ORDER BY field, source_id, source_record",
+        ))
+        .bind(kode_provinsi)
+        .bind(entity.to_string())
+        .bind(entity_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(field_value).collect())
+    }
+
+    async fn bulk_kk_history(&self, rows: &[KkHistoryRow]) -> Result<u64> {
+        self.bulk(
+            "INSERT INTO kk_history (kode_provinsi, family_id, kk, valid_from, valid_to, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            rows,
+            |st, r| st.execute(rusqlite::params![r.kode_provinsi, r.family_id, r.kk, r.valid_from, r.valid_to, r.reason]),
+        )
+    }
+
+    async fn kk_history(&self, kk: &str) -> Result<Vec<KkHistoryRow>> {
+        let rows = sqlx::query(&q(
+            "SELECT * FROM kk_history WHERE kk = $1 ORDER BY kode_provinsi, family_id, valid_from",
+        ))
+        .bind(kk)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(kk_row).collect())
+    }
+
+    async fn record_ingest_run(
+        &self,
+        source_id: i16,
+        file: &str,
+        read: i64,
+        accepted: i64,
+        rejected: i64,
+        report: &str,
+    ) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(&q(
+            "INSERT INTO ingest_runs (source_id, file, started_at, read, accepted, rejected, report) \
+             VALUES ($1, $2, datetime('now'), $3, $4, $5, $6) RETURNING id",
+        ))
+        .bind(source_id)
+        .bind(file)
+        .bind(read)
+        .bind(accepted)
+        .bind(rejected)
+        .bind(report)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
     }
 
     async fn create_snapshot(&self, id: &str, model_version: Option<&str>) -> Result<()> {

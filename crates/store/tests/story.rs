@@ -4,8 +4,8 @@
 
 use dtsen_core::{RegionCode, RegionTable};
 use dtsen_store::{
-    open, FamilyRow, MembershipRow, PersonRow, SnapshotFamilyRow, SnapshotMemberRow, Store,
-    StoreError,
+    open, source_id, FamilyRow, FieldValueRow, KkHistoryRow, MembershipRow, PersonRow,
+    SnapshotFamilyRow, SnapshotMemberRow, Store, StoreError,
 };
 use std::sync::Arc;
 
@@ -146,6 +146,67 @@ async fn story(store: Arc<dyn Store>) {
             .len(),
         4
     );
+
+    // Provenance: two sources disagree on a birth date; both values are kept.
+    let fv = |source: &str, value: &str, record: &str| FieldValueRow {
+        kode_provinsi: "35".into(),
+        entity: 'p',
+        entity_id: 42,
+        field: "birth_date".into(),
+        value: Some(value.into()),
+        source_id: source_id(source).expect("known source"),
+        source_record: record.into(),
+        observed_on: Some("2024-01-01".into()),
+    };
+    let values = [
+        fv("siak", "1990-03-01", "17"),
+        fv("dtks", "1990-01-03", "88"),
+    ];
+    assert_eq!(
+        store
+            .bulk_field_values(&values)
+            .await
+            .expect("field values"),
+        2
+    );
+    let got = store.field_values("35", 'p', 42).await.expect("provenance");
+    assert_eq!(got, values.to_vec());
+    // KK history: an old KK number from an older source still finds the family.
+    let history = [
+        KkHistoryRow {
+            kode_provinsi: "35".into(),
+            family_id: 999,
+            kk: "3571010101100001".into(),
+            valid_from: "2010-01-01".into(),
+            valid_to: Some("2024-05-31".into()),
+            reason: "new".into(),
+        },
+        KkHistoryRow {
+            kode_provinsi: "35".into(),
+            family_id: 999,
+            kk: "3571010106240001".into(),
+            valid_from: "2024-06-01".into(),
+            valid_to: None,
+            reason: "split".into(),
+        },
+    ];
+    store.bulk_kk_history(&history).await.expect("kk history");
+    assert_eq!(
+        store.kk_history("3571010101100001").await.expect("history"),
+        vec![history[0].clone()]
+    );
+    let run = store
+        .record_ingest_run(
+            source_id("siak").expect("siak"),
+            "siak_penduduk.csv",
+            10,
+            9,
+            1,
+            "{}",
+        )
+        .await
+        .expect("run");
+    assert!(run > 0);
 
     // A snapshot, its dashboard figures, and its immutability once published.
     store
