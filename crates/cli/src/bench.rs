@@ -357,13 +357,17 @@ async fn store(db: &str, region: &str, file: &Path) -> Result<()> {
     for (k, (village, n)) in plan.iter().enumerate() {
         let prov = format!("{:02}", village.parts()[0]);
         let desa = village.digits();
+        let district = village.value() / 10_000;
         for j in 0..*n as i64 {
             let name = format!("{} {}", FIRST[(id % 8) as usize], id % 9973);
             persons.push(PersonRow {
                 kode_provinsi: prov.clone(),
                 id,
-                nik: Some(format!("{}{:010}", &desa[..6], id)),
-                nik_valid: true,
+                // Load-test values: unique 16-digit numbers with the village's district prefix.
+                nik: Some(dtsen_core::Nik::from_value_unchecked(
+                    district * 10_000_000_000 + id as u64,
+                )),
+                nik_raw: None,
                 name: name.clone(),
                 name_std: name,
                 birth_date: Some(format!(

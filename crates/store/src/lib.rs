@@ -51,10 +51,10 @@ pub struct PersonRow {
     pub kode_provinsi: String,
     /// Internal id, kept across snapshots.
     pub id: i64,
-    /// NIK as known.
-    pub nik: Option<String>,
-    /// Whether the NIK is valid (then it is unique).
-    pub nik_valid: bool,
+    /// Valid NIK (unique in the registry; stored as a number, which keeps its index cheap).
+    pub nik: Option<dtsen_core::Nik>,
+    /// The NIK as received when it is not valid (kept for the return to its provider).
+    pub nik_raw: Option<String>,
     /// Name as registered.
     pub name: String,
     /// Standardised name (for search and matching).
@@ -279,7 +279,7 @@ pub trait Store: Send + Sync {
         desil: i16,
     ) -> Result<()>;
     /// The person with this valid NIK.
-    async fn person_by_nik(&self, nik: &str) -> Result<Option<PersonRow>>;
+    async fn person_by_nik(&self, nik: dtsen_core::Nik) -> Result<Option<PersonRow>>;
     /// Families whose current KK number is this.
     async fn families_by_kk(&self, kk: &str) -> Result<Vec<FamilyRow>>;
     /// Persons in a region whose standardised name starts with `prefix`.
@@ -357,6 +357,17 @@ fn published_error(e: sqlx::Error, id: &str) -> StoreError {
     } else {
         StoreError::Db(e)
     }
+}
+
+/// A NIK from its stored number.
+fn nik_of(v: Option<i64>) -> Option<dtsen_core::Nik> {
+    v.and_then(|n| u64::try_from(n).ok())
+        .map(dtsen_core::Nik::from_value_unchecked)
+}
+
+/// A NIK as the number the database stores.
+fn nik_value(n: Option<dtsen_core::Nik>) -> Option<i64> {
+    n.and_then(|n| i64::try_from(n.value()).ok())
 }
 
 /// The region table as rows: (code, level, name, parent, kode_provinsi).

@@ -46,8 +46,8 @@ impl PgStore {
             b.row(10);
             b.text(Some(&r.kode_provinsi));
             b.int8(r.id);
-            b.text(r.nik.as_deref());
-            b.bool(r.nik_valid);
+            b.int8_opt(crate::nik_value(r.nik));
+            b.text(r.nik_raw.as_deref());
             b.text(Some(&r.name));
             b.text(Some(&r.name_std));
             b.text(r.birth_date.as_deref());
@@ -56,7 +56,7 @@ impl PgStore {
             b.text(r.kode_desa.as_deref());
         }
         self.copy(
-            "COPY persons (kode_provinsi, id, nik, nik_valid, name, name_std, birth_date, sex, death_date, kode_desa) \
+            "COPY persons (kode_provinsi, id, nik, nik_raw, name, name_std, birth_date, sex, death_date, kode_desa) \
              FROM STDIN WITH (FORMAT binary)",
             b.finish(),
         )
@@ -161,6 +161,12 @@ impl Binary {
         self.buf.extend_from_slice(&8i32.to_be_bytes());
         self.buf.extend_from_slice(&v.to_be_bytes());
     }
+    fn int8_opt(&mut self, v: Option<i64>) {
+        match v {
+            Some(x) => self.int8(x),
+            None => self.null(),
+        }
+    }
     fn int2(&mut self, v: Option<i16>) {
         match v {
             Some(x) => {
@@ -169,10 +175,6 @@ impl Binary {
             }
             None => self.null(),
         }
-    }
-    fn bool(&mut self, v: bool) {
-        self.buf.extend_from_slice(&1i32.to_be_bytes());
-        self.buf.push(u8::from(v));
     }
     fn finish(mut self) -> Vec<u8> {
         self.buf.extend_from_slice(&(-1i16).to_be_bytes());
@@ -219,8 +221,8 @@ fn person(r: &PgRow) -> PersonRow {
     PersonRow {
         kode_provinsi: r.get("kode_provinsi"),
         id: r.get("id"),
-        nik: r.get("nik"),
-        nik_valid: r.get("nik_valid"),
+        nik: crate::nik_of(r.get("nik")),
+        nik_raw: r.get("nik_raw"),
         name: r.get("name"),
         name_std: r.get("name_std"),
         birth_date: r.get("birth_date"),
@@ -569,9 +571,9 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn person_by_nik(&self, nik: &str) -> Result<Option<PersonRow>> {
-        let r = sqlx::query(&q("SELECT * FROM persons WHERE nik = $1 AND nik_valid"))
-            .bind(nik)
+    async fn person_by_nik(&self, nik: dtsen_core::Nik) -> Result<Option<PersonRow>> {
+        let r = sqlx::query(&q("SELECT * FROM persons WHERE nik = $1"))
+            .bind(crate::nik_value(Some(nik)))
             .fetch_optional(&self.pool)
             .await?;
         Ok(r.as_ref().map(person))

@@ -131,8 +131,8 @@ fn person(r: &SqliteRow) -> PersonRow {
     PersonRow {
         kode_provinsi: r.get("kode_provinsi"),
         id: r.get("id"),
-        nik: r.get("nik"),
-        nik_valid: r.get("nik_valid"),
+        nik: crate::nik_of(r.get("nik")),
+        nik_raw: r.get("nik_raw"),
         name: r.get("name"),
         name_std: r.get("name_std"),
         birth_date: r.get("birth_date"),
@@ -207,15 +207,15 @@ impl Store for SqliteStore {
 
     async fn bulk_persons(&self, rows: &[PersonRow]) -> Result<u64> {
         self.bulk(
-            "INSERT INTO persons (kode_provinsi, id, nik, nik_valid, name, name_std, birth_date, sex, death_date, kode_desa) \
+            "INSERT INTO persons (kode_provinsi, id, nik, nik_raw, name, name_std, birth_date, sex, death_date, kode_desa) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             rows,
             |st, r| {
                 st.execute(rusqlite::params![
                     r.kode_provinsi,
                     r.id,
-                    r.nik,
-                    r.nik_valid,
+                    crate::nik_value(r.nik),
+                    r.nik_raw,
                     r.name,
                     r.name_std,
                     r.birth_date,
@@ -433,9 +433,9 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn person_by_nik(&self, nik: &str) -> Result<Option<PersonRow>> {
-        let r = sqlx::query(&q("SELECT * FROM persons WHERE nik = $1 AND nik_valid"))
-            .bind(nik)
+    async fn person_by_nik(&self, nik: dtsen_core::Nik) -> Result<Option<PersonRow>> {
+        let r = sqlx::query(&q("SELECT * FROM persons WHERE nik = $1"))
+            .bind(crate::nik_value(Some(nik)))
             .fetch_optional(&self.pool)
             .await?;
         Ok(r.as_ref().map(person))

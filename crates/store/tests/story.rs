@@ -2,7 +2,11 @@
 //! a server URL (in CI it must: the test fails rather than skip). Each run gets its own
 //! database.
 
-use dtsen_core::{RegionCode, RegionTable};
+use dtsen_core::{Date, Nik, RegionCode, RegionTable};
+
+fn on() -> Date {
+    Date::from_days(20_726)
+}
 use dtsen_store::{
     open, source_id, FamilyRow, FieldValueRow, KkHistoryRow, MembershipRow, PersonRow,
     SnapshotFamilyRow, SnapshotMemberRow, Store, StoreError,
@@ -19,8 +23,15 @@ fn persons(n: i64) -> Vec<PersonRow> {
         .map(|i| PersonRow {
             kode_provinsi: "35".into(),
             id: i,
-            nik: Some(format!("357101{:02}0390{:04}", 1 + i % 28, 1 + i / 28)),
-            nik_valid: true,
+            nik: Some(
+                Nik::parse(
+                    &format!("357101{:02}0390{:04}", 1 + i % 28, 1 + i / 28),
+                    RegionTable::official(),
+                    on(),
+                )
+                .expect("a valid NIK"),
+            ),
+            nik_raw: None,
             name: format!("ORANG {i}"),
             name_std: if i % 10 == 0 {
                 format!("SITI {i:05}")
@@ -86,13 +97,13 @@ async fn story(store: Arc<dyn Store>) {
 
     // By NIK, by KK, by name within a region.
     let p = store
-        .person_by_nik(people[42].nik.as_deref().expect("nik"))
+        .person_by_nik(people[42].nik.expect("nik"))
         .await
         .expect("query")
         .expect("found");
     assert_eq!(p, people[42]);
     assert!(store
-        .person_by_nik("3571010000000000")
+        .person_by_nik(Nik::from_value_unchecked(3571010101000001))
         .await
         .expect("query")
         .is_none());
@@ -247,7 +258,7 @@ async fn story(store: Arc<dyn Store>) {
             kode_provinsi: "35".into(),
             family_id: m.family_id,
             person_id: m.person_id,
-            nik: people[m.person_id as usize].nik.clone(),
+            nik: people[m.person_id as usize].nik.map(|n| n.to_string()),
             relationship: m.relationship,
             status_padan: Some("padan".into()),
             alive: true,
@@ -367,7 +378,9 @@ async fn the_story_on_sqlite() {
         .await
         .expect("open copy");
     assert!(restored
-        .person_by_nik("3571010103900001")
+        .person_by_nik(
+            Nik::parse("3571010103900001", RegionTable::official(), on()).expect("valid")
+        )
         .await
         .expect("query")
         .is_some());

@@ -30,8 +30,8 @@ CREATE TABLE ingest_runs (
 CREATE TABLE persons (
     kode_provinsi TEXT NOT NULL,
     id            BIGINT NOT NULL,           -- internal id, kept across snapshots
-    nik           TEXT,
-    nik_valid     BOOLEAN NOT NULL DEFAULT FALSE,
+    nik           BIGINT,                    -- valid NIK (16 digits), unique
+    nik_raw       TEXT,                      -- the NIK as received when it is not valid
     name          TEXT NOT NULL,
     name_std      TEXT NOT NULL,
     birth_date    TEXT,                      -- YYYY-MM-DD, 00 for unknown parts
@@ -43,7 +43,7 @@ CREATE TABLE persons (
 -- A valid NIK belongs to one person. Under Citus a unique index must include the distribution
 -- column, so there it becomes (kode_provinsi, nik) and the global NIK pass of consolidation
 -- keeps NIKs unique across provinces.
-CREATE UNIQUE INDEX persons_valid_nik ON persons (nik) WHERE nik_valid;
+CREATE UNIQUE INDEX persons_valid_nik ON persons (nik) WHERE nik IS NOT NULL;
 CREATE INDEX persons_name ON persons (kode_provinsi, kode_desa, name_std);
 
 CREATE TABLE families (
