@@ -423,3 +423,63 @@ pub async fn create_test_database(admin_url: &str, name: &str) -> Result<String>
         .unwrap_or(admin_url);
     Ok(format!("{base}/{name}"))
 }
+
+/// The row mappers, the same for both backends (sqlx's `Row::get` by column name); a macro
+/// rather than generic functions because the decoding bounds would be longer than the bodies.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! row_mappers {
+    ($row:ty) => {
+        fn field_value(r: &$row) -> FieldValueRow {
+            let entity: String = r.get("entity");
+            FieldValueRow {
+                kode_provinsi: r.get("kode_provinsi"),
+                entity: entity.chars().next().unwrap_or('?'),
+                entity_id: r.get("entity_id"),
+                field: r.get("field"),
+                value: r.get("value"),
+                source_id: r.get("source_id"),
+                source_record: r.get("source_record"),
+                observed_on: r.get("observed_on"),
+            }
+        }
+
+        fn kk_row(r: &$row) -> KkHistoryRow {
+            KkHistoryRow {
+                kode_provinsi: r.get("kode_provinsi"),
+                family_id: r.get("family_id"),
+                kk: r.get("kk"),
+                valid_from: r.get("valid_from"),
+                valid_to: r.get("valid_to"),
+                reason: r.get("reason"),
+            }
+        }
+
+        fn person(r: &$row) -> PersonRow {
+            PersonRow {
+                kode_provinsi: r.get("kode_provinsi"),
+                id: r.get("id"),
+                nik: $crate::nik_of(r.get("nik")),
+                nik_raw: r.get("nik_raw"),
+                name: r.get("name"),
+                name_std: r.get("name_std"),
+                birth_date: r.get("birth_date"),
+                sex: r.get("sex"),
+                death_date: r.get("death_date"),
+                kode_desa: r.get("kode_desa"),
+            }
+        }
+
+        fn family(r: &$row) -> FamilyRow {
+            FamilyRow {
+                kode_provinsi: r.get("kode_provinsi"),
+                id: r.get("id"),
+                kk: r.get("kk"),
+                kode_desa: r.get("kode_desa"),
+                address: r.get("address"),
+                rt: r.get("rt"),
+                rw: r.get("rw"),
+            }
+        }
+    };
+}

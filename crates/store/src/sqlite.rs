@@ -102,57 +102,7 @@ fn bulk_published(e: StoreError, id: &str) -> StoreError {
     }
 }
 
-fn field_value(r: &SqliteRow) -> FieldValueRow {
-    let entity: String = r.get("entity");
-    FieldValueRow {
-        kode_provinsi: r.get("kode_provinsi"),
-        entity: entity.chars().next().unwrap_or('?'),
-        entity_id: r.get("entity_id"),
-        field: r.get("field"),
-        value: r.get("value"),
-        source_id: r.get("source_id"),
-        source_record: r.get("source_record"),
-        observed_on: r.get("observed_on"),
-    }
-}
-
-fn kk_row(r: &SqliteRow) -> KkHistoryRow {
-    KkHistoryRow {
-        kode_provinsi: r.get("kode_provinsi"),
-        family_id: r.get("family_id"),
-        kk: r.get("kk"),
-        valid_from: r.get("valid_from"),
-        valid_to: r.get("valid_to"),
-        reason: r.get("reason"),
-    }
-}
-
-fn person(r: &SqliteRow) -> PersonRow {
-    PersonRow {
-        kode_provinsi: r.get("kode_provinsi"),
-        id: r.get("id"),
-        nik: crate::nik_of(r.get("nik")),
-        nik_raw: r.get("nik_raw"),
-        name: r.get("name"),
-        name_std: r.get("name_std"),
-        birth_date: r.get("birth_date"),
-        sex: r.get("sex"),
-        death_date: r.get("death_date"),
-        kode_desa: r.get("kode_desa"),
-    }
-}
-
-fn family(r: &SqliteRow) -> FamilyRow {
-    FamilyRow {
-        kode_provinsi: r.get("kode_provinsi"),
-        id: r.get("id"),
-        kk: r.get("kk"),
-        kode_desa: r.get("kode_desa"),
-        address: r.get("address"),
-        rt: r.get("rt"),
-        rw: r.get("rw"),
-    }
-}
+crate::row_mappers!(SqliteRow);
 
 #[async_trait]
 impl Store for SqliteStore {
