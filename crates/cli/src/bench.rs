@@ -75,6 +75,18 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
     }
 }
 
+/// "35.71 Kota Kediri" for a code in the official table, else the text as given.
+fn region_label(target: &str) -> String {
+    dtsen_core::RegionCode::parse(target)
+        .ok()
+        .and_then(|c| {
+            dtsen_core::RegionTable::official()
+                .get(c)
+                .map(|r| format!("{target} {}", r.name))
+        })
+        .unwrap_or_else(|| target.to_owned())
+}
+
 /// CPU time (user + system) of this process so far, in seconds (Linux, 100 ticks a second).
 pub fn cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
@@ -146,14 +158,7 @@ fn ingest(targets: &str, seed: u64, scratch: &Path, file: &Path) -> Result<()> {
         let v: serde_json::Value =
             serde_json::from_slice(&output.stdout).context("reading the ingest report")?;
         let num = |k: &str| v.get(k).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
-        let name = dtsen_core::RegionCode::parse(target)
-            .ok()
-            .and_then(|c| {
-                dtsen_core::RegionTable::official()
-                    .get(c)
-                    .map(|r| format!("{target} {}", r.name))
-            })
-            .unwrap_or_else(|| target.to_owned());
+        let name = region_label(target);
         let cpu = num("cpu_seconds");
         rows.push(format!(
             "| {name} | {:.0} | {:.1} | {:.2} | **{:.0}** | {:.0} | {:.2} | **{:.0}** | {:.0} |",
@@ -177,7 +182,7 @@ fn ingest(targets: &str, seed: u64, scratch: &Path, file: &Path) -> Result<()> {
          with `dtsen generate --seed {seed}`, truth files removed, then `dtsen ingest --as-of 2026-09-30`).\n\n\
          | region | records | CSV (MB) | seconds | MB/s (wall, 2 cores) | records/s | CPU seconds | MB/s per core (CPU time) | peak RSS (MB) |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|---:|\n{}\n",
-        today(),
+        crate::today(),
         machine(),
         rows.join("\n")
     );
@@ -221,14 +226,6 @@ pub fn machine() -> String {
     format!("{cpu}, {cores} cores, {mem}")
 }
 
-fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    dtsen_core::Date::from_days((secs / 86_400) as i64).to_string()
-}
-
 fn generate(targets: &str, seed: u64, scratch: &Path, file: &Path) -> Result<()> {
     let exe = std::env::current_exe().context("cannot find the dtsen executable")?;
     let mut rows = Vec::new();
@@ -259,14 +256,7 @@ fn generate(targets: &str, seed: u64, scratch: &Path, file: &Path) -> Result<()>
         let v: serde_json::Value =
             serde_json::from_slice(&output.stdout).context("reading the generate report")?;
         let num = |k: &str| v.get(k).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
-        let name = dtsen_core::RegionCode::parse(target)
-            .ok()
-            .and_then(|c| {
-                dtsen_core::RegionTable::official()
-                    .get(c)
-                    .map(|r| format!("{target} {}", r.name))
-            })
-            .unwrap_or_else(|| target.to_owned());
+        let name = region_label(target);
         rows.push(format!(
             "| {name} | {:.0} | {:.0} | {:.1} | {:.1} | **{:.0}** | {:.0} | `dtsen {}` |",
             num("persons"),
@@ -285,7 +275,7 @@ fn generate(targets: &str, seed: u64, scratch: &Path, file: &Path) -> Result<()>
         "Measured {} on {} (`dtsen bench generate --targets {targets} --seed {seed}`).\n\n\
          | region | persons | families | output (MB) | seconds | persons/s (all files) | peak RSS (MB) | command |\n\
          |---|---:|---:|---:|---:|---:|---:|---|\n{}\n",
-        today(),
+        crate::today(),
         machine(),
         rows.join("\n")
     );
@@ -515,7 +505,7 @@ async fn store(db: &str, region: &str, file: &Path) -> Result<()> {
          cluster with fsync off, as the tests use it).\n\n\
          | backend | region | persons | persons/s (bulk) | families/s | snapshot families/s | dashboard aggregate (median of 3) |\n\
          |---|---|---:|---:|---:|---:|---|\n{}\n",
-        today(),
+        crate::today(),
         machine(),
         rows.join("\n")
     );

@@ -31,8 +31,6 @@ pub const LISTS_HEADER: &str =
 pub struct Ctx<'a> {
     /// Official regions.
     pub regions: &'a RegionTable,
-    /// Text → code.
-    pub vocab: &'a Vocab,
     /// Name rules.
     pub names: &'a NameRules,
     /// The date the data is read against (future dates, ages, NIK centuries).
@@ -392,8 +390,7 @@ fn birth(text: &str, layout: DateLayout, ctx: &Ctx, w: &mut Warnings) -> Option<
     }
 }
 
-fn sex(text: &str, ctx: &Ctx, w: &mut Warnings) -> Option<Sex> {
-    let _ = ctx;
+fn sex(text: &str, w: &mut Warnings) -> Option<Sex> {
     let s = lists()
         .sex
         .and_then(|l| l.code(text))
@@ -534,7 +531,7 @@ fn siak(
     p.kk = Some(read_kk(p.kk_text, ctx, w));
     p.family_key = p.kk_text;
     p.birth = birth(row.at(col!(S, "TGL_LHR")), DateLayout::Iso, ctx, w);
-    p.sex = sex(row.at(col!(S, "JENIS_KLMIN")), ctx, w);
+    p.sex = sex(row.at(col!(S, "JENIS_KLMIN")), w);
     p.relationship = number(row.at(col!(S, "STAT_HBKEL")))
         .and_then(Relationship::from_shdk)
         .map(|r| r.shdk());
@@ -609,7 +606,7 @@ fn regsosek_member(
     };
     p.nik = Some(read_nik(p.nik_text, ctx, w));
     p.birth = birth(row.at(col!(S, "r406")), DateLayout::DmyDash, ctx, w);
-    p.sex = sex(row.at(col!(S, "r405")), ctx, w);
+    p.sex = sex(row.at(col!(S, "r405")), w);
     let female = p.sex == Some(Sex::Female);
     let r409 = number(row.at(col!(S, "r409")));
     p.relationship = r409
@@ -622,34 +619,34 @@ fn regsosek_member(
         .filter(|m| (1..=4).contains(m))
         .map(|m| m as u8);
     let mut a = Attrs::default();
-    // Typed member items, in MEMBER_ITEMS order (r407 age and r431a sums are plain numbers).
-    let items: [(usize, &'static str); 21] = [
-        (col!(S, "r404"), "r404"),
-        (col!(S, "r407"), ""),
-        (col!(S, "r410"), "r410"),
-        (col!(S, "r412"), "r412"),
-        (col!(S, "r415"), "r415"),
-        (col!(S, "r416a"), "r416a"),
-        (col!(S, "r417"), "r417"),
-        (col!(S, "r418"), "r418"),
-        (col!(S, "r420"), "r420"),
-        (col!(S, "r428a"), "r428"),
-        (col!(S, "r428b"), "r428"),
-        (col!(S, "r428c"), "r428"),
-        (col!(S, "r428d"), "r428"),
-        (col!(S, "r428e"), "r428"),
-        (col!(S, "r428f"), "r428"),
-        (col!(S, "r428g"), "r428"),
-        (col!(S, "r428h"), "r428"),
-        (col!(S, "r428i"), "r428"),
-        (col!(S, "r428j"), "r428j"),
-        (col!(S, "r430"), "r430"),
-        (col!(S, "r431a"), ""),
+    // Typed member items, in MEMBER_ITEMS order; MEMBER_LISTS has no list for r407 (age) and
+    // r431a (a sum of codes), which are plain numbers.
+    let columns: [usize; 21] = [
+        col!(S, "r404"),
+        col!(S, "r407"),
+        col!(S, "r410"),
+        col!(S, "r412"),
+        col!(S, "r415"),
+        col!(S, "r416a"),
+        col!(S, "r417"),
+        col!(S, "r418"),
+        col!(S, "r420"),
+        col!(S, "r428a"),
+        col!(S, "r428b"),
+        col!(S, "r428c"),
+        col!(S, "r428d"),
+        col!(S, "r428e"),
+        col!(S, "r428f"),
+        col!(S, "r428g"),
+        col!(S, "r428h"),
+        col!(S, "r428i"),
+        col!(S, "r428j"),
+        col!(S, "r430"),
+        col!(S, "r431a"),
     ];
-    for (k, (column, list)) in items.iter().enumerate() {
-        let _ = list;
+    for (k, column) in columns.iter().enumerate() {
         let text = row.at(*column);
-        p.member[k] = if list.is_empty() {
+        p.member[k] = if MEMBER_LISTS[k].is_empty() {
             let v = number(text);
             if v.is_none() && !text.is_empty() {
                 w.push("number_unreadable");
@@ -860,7 +857,7 @@ fn dtks(
     p.nik = Some(read_nik(p.nik_text, ctx, w));
     p.kk = Some(read_kk(p.kk_text, ctx, w));
     p.birth = birth(row.at(col!(S, "TGL_LAHIR")), DateLayout::DmyDash, ctx, w);
-    p.sex = sex(row.at(col!(S, "JENIS_KELAMIN")), ctx, w);
+    p.sex = sex(row.at(col!(S, "JENIS_KELAMIN")), w);
     p.relationship = lists()
         .hub
         .and_then(|l| l.code(row.at(col!(S, "HUB_KEL"))))
@@ -945,7 +942,7 @@ fn p3ke(
         ctx,
         w,
     );
-    p.sex = sex(row.at(col!(S, "JENIS_KELAMIN")), ctx, w);
+    p.sex = sex(row.at(col!(S, "JENIS_KELAMIN")), w);
     p.relationship = lists()
         .hub
         .and_then(|l| l.code(row.at(col!(S, "HUBUNGAN"))))

@@ -322,7 +322,6 @@ pub fn ingest(
     let mut outputs = Outputs::create(out)?;
     let ctx = Ctx {
         regions: dtsen_core::RegionTable::official(),
-        vocab: Vocab::official(),
         names: dtsen_core::NameRules::official(),
         as_of: opts.as_of,
     };

@@ -367,18 +367,6 @@ impl Fields {
     }
 }
 
-/// Trims ASCII whitespace fast, and other Unicode whitespace (a no-break space from an
-/// Excel export) when the ends are not ASCII.
-pub fn trim_field(s: &str) -> &str {
-    let t = s.trim_ascii();
-    let b = t.as_bytes();
-    if b.first().is_some_and(|c| *c >= 0x80) || b.last().is_some_and(|c| *c >= 0x80) {
-        t.trim()
-    } else {
-        t
-    }
-}
-
 fn split_quoted(
     b: &[u8],
     sep: u8,

@@ -349,6 +349,17 @@ fn village_range(region: dtsen_core::RegionCode) -> (String, String) {
     (lo, hi)
 }
 
+/// The same mapping for any store error (bulk loads report through other error types).
+fn refused(e: StoreError, id: &str) -> StoreError {
+    match e {
+        StoreError::Db(e) => published_error(e, id),
+        StoreError::Bulk(b) if b.to_string().contains("published and cannot be changed") => {
+            StoreError::SnapshotPublished(id.to_owned())
+        }
+        other => other,
+    }
+}
+
 /// Maps a database refusal of a change to a published snapshot to its own error.
 fn published_error(e: sqlx::Error, id: &str) -> StoreError {
     let text = e.to_string();

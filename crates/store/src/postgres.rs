@@ -432,10 +432,7 @@ impl Store for PgStore {
             data,
         )
         .await
-        .map_err(|e| match e {
-            StoreError::Db(e) => published_error(e, id),
-            other => other,
-        })
+        .map_err(|e| crate::refused(e, id))
     }
 
     async fn add_snapshot_members(&self, id: &str, rows: &[SnapshotMemberRow]) -> Result<u64> {
@@ -463,10 +460,7 @@ impl Store for PgStore {
             data,
         )
         .await
-        .map_err(|e| match e {
-            StoreError::Db(e) => published_error(e, id),
-            other => other,
-        })
+        .map_err(|e| crate::refused(e, id))
     }
 
     async fn publish_snapshot(&self, id: &str) -> Result<()> {

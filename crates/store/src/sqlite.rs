@@ -92,16 +92,6 @@ fn q(sql: &str) -> String {
     sql.replace('$', "?")
 }
 
-/// A refusal by the snapshot triggers during a bulk load, as its own error.
-fn bulk_published(e: StoreError, id: &str) -> StoreError {
-    match e {
-        StoreError::Bulk(b) if b.to_string().contains("published and cannot be changed") => {
-            StoreError::SnapshotPublished(id.to_owned())
-        }
-        other => other,
-    }
-}
-
 crate::row_mappers!(SqliteRow);
 
 #[async_trait]
@@ -308,7 +298,7 @@ impl Store for SqliteStore {
                 ])
             },
         )
-        .map_err(|e| bulk_published(e, id))
+        .map_err(|e| crate::refused(e, id))
     }
 
     async fn add_snapshot_members(&self, id: &str, rows: &[SnapshotMemberRow]) -> Result<u64> {
@@ -330,7 +320,7 @@ impl Store for SqliteStore {
                 ])
             },
         )
-        .map_err(|e| bulk_published(e, id))
+        .map_err(|e| crate::refused(e, id))
     }
 
     async fn publish_snapshot(&self, id: &str) -> Result<()> {

@@ -184,9 +184,6 @@ pool!(
     "NORMAH ROSNAH FAUZIAH HAMIDAH JUBAIDAH MASNAH NORHAYATI RAHMAH ROSMALA SALMAH ZUBAIDAH \
  AISAH HASNAH JUWITA MARLINA NURLAILA RAHIMAH ROSIDAH SUHAILA YUSNITA"
 );
-pool!(places_java, "SURABAYA MALANG KEDIRI BLITAR MADIUN NGANJUK TULUNGAGUNG JOMBANG MOJOKERTO SIDOARJO \
- PASURUAN PROBOLINGGO JEMBER BANYUWANGI LUMAJANG BOJONEGORO TUBAN LAMONGAN GRESIK PONOROGO TRENGGALEK \
- MAGETAN NGAWI PACITAN SEMARANG SOLO YOGYAKARTA KLATEN");
 
 /// Stems and endings of Javanese names: older people's one-word names are built this way
 /// (SU-KIMAN, PAR-NO, SUM-INAH), which gives the long tail of rare names real registers have.
@@ -446,15 +443,6 @@ fn modern(rng: &mut Rng, f: bool, s: &mut String, old: bool, birth_year: i32) {
             s.push(' ');
             s.push_str(pw(rng, if f { modern_last_f() } else { modern_last_m() }));
         }
-    }
-}
-
-/// A birth place for someone born in a region (its regency name, sometimes a nearby city).
-pub fn birth_place(rng: &mut Rng, home: &str) -> String {
-    if rng.chance(0.8) {
-        home.to_uppercase()
-    } else {
-        (*rng.pick(places_java())).to_owned()
     }
 }
 

@@ -95,6 +95,20 @@ impl Rng {
         weights.len().saturating_sub(1)
     }
 
+    /// An item of `(item, weight)` pairs drawn by weight, without collecting the weights
+    /// (same draw as [`Rng::weighted`] on the weights).
+    pub fn pick_weighted<'a, T>(&mut self, items: &'a [(T, f64)]) -> &'a T {
+        let total: f64 = items.iter().map(|i| i.1).sum();
+        let mut x = self.f64() * total;
+        for (item, w) in items {
+            if x < *w {
+                return item;
+            }
+            x -= w;
+        }
+        &items[items.len() - 1].0
+    }
+
     /// Poisson-distributed count (Knuth; for the small means used here).
     pub fn poisson(&mut self, mean: f64) -> u32 {
         let l = (-mean).exp();

@@ -370,10 +370,7 @@ impl Gen<'_, '_> {
     fn family(&mut self, village: RegionCode, urban: bool, mean: f64, at: (f64, f64)) -> usize {
         let welfare = mean + self.rng.normal();
         let prov = province(self.district.parts()[0]);
-        let tradition = prov.traditions[self
-            .rng
-            .weighted(&prov.traditions.iter().map(|t| t.1).collect::<Vec<_>>())]
-        .0;
+        let tradition = *self.rng.pick_weighted(prov.traditions);
         let religion = religion_for(self.rng, tradition, prov.religions);
         let clan = names::draw_clan(self.rng, tradition);
         let plans = self.compose(welfare, urban, clan);
@@ -909,10 +906,7 @@ fn religion_for(r: &mut Rng, t: Tradition, shares: &[(u8, f64)]) -> u8 {
                 3
             }
         }
-        _ => {
-            let w: Vec<f64> = shares.iter().map(|s| s.1).collect();
-            shares[r.weighted(&w)].0
-        }
+        _ => *r.pick_weighted(shares),
     }
 }
 
