@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 mod bench;
+mod link;
 
 #[derive(Parser)]
 #[command(
@@ -68,6 +69,9 @@ enum Command {
     /// Measure and record performance figures in BENCHMARKS.md.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Record linkage (pemadanan): match records of one person within and across sources.
+    #[command(subcommand)]
+    Link(link::LinkCommand),
     /// Check a NIK and show what it encodes.
     Nik {
         /// The NIK (spaces, dots and dashes are ignored).
@@ -133,6 +137,7 @@ fn main() -> Result<()> {
         Command::Demo { dir } => demo(dir),
         Command::Region { query, json } => region(&query, json),
         Command::Bench(cmd) => bench::run(cmd),
+        Command::Link(cmd) => link::run(cmd),
         Command::Nik {
             nik: text,
             on,

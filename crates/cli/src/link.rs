@@ -1,0 +1,332 @@
+//! `dtsen link`: run the matching engine on a delimited file, evaluate against a truth, explain
+//! a pair.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use dtsen_link::eval::{evaluate, EvalRecord};
+use dtsen_link::{Config, Dataset, Model};
+
+/// `dtsen link …`
+#[derive(clap::Subcommand)]
+pub enum LinkCommand {
+    /// Find the records of one entity: blocking, training (or a saved model), scoring, clustering.
+    Run(RunArgs),
+    /// Measure a clustering against ground truth (pairwise and cluster precision, recall, F1).
+    Eval(EvalArgs),
+    /// Show each comparison's contribution to the match weight of one pair, as JSON.
+    Explain(ExplainArgs),
+}
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// The configuration (TOML); see configs/link/.
+    #[arg(long, default_value = "configs/link/dtsen-persons.toml")]
+    config: PathBuf,
+    /// The input file (delimited, with a header).
+    #[arg(long)]
+    input: PathBuf,
+    /// Output directory: pairs.csv, clusters.csv, review.csv, model.json, link-report.json.
+    #[arg(long, default_value = "linked")]
+    out: PathBuf,
+    /// Use this trained model instead of training.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// clusters.csv written by `dtsen link run`.
+    #[arg(long)]
+    clusters: PathBuf,
+    /// The truth file (CSV with a header).
+    #[arg(long)]
+    truth: PathBuf,
+    /// Truth columns that make the record id, joined with `:` (as in the configuration's input.id).
+    #[arg(long, value_delimiter = ',', default_value = "source,record_key")]
+    truth_id: Vec<String>,
+    /// Truth column holding the true entity.
+    #[arg(long, default_value = "person_id")]
+    truth_entity: String,
+    /// Truth column holding the source (for per-source-pair figures).
+    #[arg(long, default_value = "source")]
+    truth_source: String,
+    /// Where to write evaluation.json, false_matches.csv and missed_matches.csv (default: beside clusters.csv).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ExplainArgs {
+    /// The configuration used for the run.
+    #[arg(long, default_value = "configs/link/dtsen-persons.toml")]
+    config: PathBuf,
+    /// The model (model.json of a run).
+    #[arg(long)]
+    model: PathBuf,
+    /// The input file of the run.
+    #[arg(long)]
+    input: PathBuf,
+    /// Left record id (as in pairs.csv).
+    left: String,
+    /// Right record id.
+    right: String,
+}
+
+/// Runs a `dtsen link` subcommand.
+pub fn run(cmd: LinkCommand) -> Result<()> {
+    match cmd {
+        LinkCommand::Run(a) => link_run(a),
+        LinkCommand::Eval(a) => link_eval(a),
+        LinkCommand::Explain(a) => link_explain(a),
+    }
+}
+
+pub(crate) fn read_config(path: &Path) -> Result<Config> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the configuration {}", path.display()))?;
+    Config::parse(&text).with_context(|| format!("in {}", path.display()))
+}
+
+pub(crate) fn load_input(config: &Config, path: &Path) -> Result<Dataset> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot open the input {}", path.display()))?;
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    Ok(dtsen_link::data::load(
+        config,
+        &path.display().to_string(),
+        reader,
+    )?)
+}
+
+fn link_run(a: RunArgs) -> Result<()> {
+    let config = read_config(&a.config)?;
+    let started = Instant::now();
+    let data = load_input(&config, &a.input)?;
+    let load_ms = started.elapsed().as_millis();
+    let model = match &a.model {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the model {}", p.display()))?;
+            Some(Model::load(&text, &config).with_context(|| format!("in {}", p.display()))?)
+        }
+        None => None,
+    };
+    let linkage = dtsen_link::link(&config, &data, model);
+    let t = Instant::now();
+    dtsen_link::write_outputs(&config, &data, &linkage, &a.out)?;
+    let write_ms = t.elapsed().as_millis();
+    let r = &linkage.report;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(r)?);
+        return Ok(());
+    }
+    println!("records        {:>12}", r.records);
+    for (s, n) in &r.sources {
+        println!("  {s:<12} {n:>12}");
+    }
+    println!("candidate pairs {:>11}", r.candidate_pairs);
+    for b in &r.blocking {
+        println!(
+            "  {:<20} new {:>10}  proposed {:>10}  blocks {:>8}  largest {:>5}  oversized {}",
+            b.name, b.pairs_new, b.pairs_proposed, b.blocks, b.largest_block, b.oversized_blocks
+        );
+    }
+    for (name, n) in &r.deterministic_links {
+        println!("deterministic  {name}: {n}");
+    }
+    println!(
+        "probabilistic  {} (p ≥ {})",
+        r.probabilistic_links, r.threshold
+    );
+    println!(
+        "clusters       {} ({} with two or more records)",
+        r.clusters, r.multi_record_clusters
+    );
+    println!(
+        "review         {} distinct identifiers, {} weak bridges",
+        r.review_distinct_identifiers, r.review_weak_bridges
+    );
+    println!(
+        "time           load {} ms, blocking {} ms, training {} ms, scoring {} ms, clustering {} ms, writing {} ms; total {:.2} s",
+        load_ms,
+        r.timings.blocking_ms,
+        r.timings.training_ms,
+        r.timings.scoring_ms,
+        r.timings.clustering_ms,
+        write_ms,
+        started.elapsed().as_secs_f64()
+    );
+    println!("output         {}", a.out.display());
+    Ok(())
+}
+
+/// Evaluates a clusters.csv against a truth file.
+pub(crate) fn evaluate_files(
+    clusters: &Path,
+    truth: &Path,
+    truth_id: &[String],
+    truth_entity: &str,
+    truth_source: &str,
+) -> Result<dtsen_link::eval::Evaluation> {
+    let mut truth_map: foldhash_map::Map = Default::default();
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(truth)
+        .with_context(|| format!("cannot open the truth {}", truth.display()))?;
+    let headers = rdr.headers()?.clone();
+    let col = |name: &str| -> Result<usize> {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+            .with_context(|| format!("{}: no column {name:?}", truth.display()))
+    };
+    let ids: Vec<usize> = truth_id.iter().map(|c| col(c)).collect::<Result<_>>()?;
+    let (ent, src) = (col(truth_entity)?, col(truth_source)?);
+    for row in rdr.records() {
+        let row = row.with_context(|| format!("reading {}", truth.display()))?;
+        let entity = row.get(ent).unwrap_or("").trim();
+        if entity.is_empty() {
+            continue;
+        }
+        let id: Vec<&str> = ids
+            .iter()
+            .map(|&c| row.get(c).unwrap_or("").trim())
+            .collect();
+        truth_map.insert(
+            id.join(":"),
+            (
+                entity.to_string(),
+                row.get(src).unwrap_or("").trim().to_string(),
+            ),
+        );
+    }
+    let mut rdr = csv::Reader::from_path(clusters)
+        .with_context(|| format!("cannot open {}", clusters.display()))?;
+    let mut predicted: Vec<(String, String)> = Vec::new();
+    for row in rdr.records() {
+        let row = row.with_context(|| format!("reading {}", clusters.display()))?;
+        let (Some(id), Some(c)) = (row.get(0), row.get(1)) else {
+            bail!("{}: rows need id and cluster", clusters.display());
+        };
+        predicted.push((id.to_string(), c.to_string()));
+    }
+    let mut records = Vec::new();
+    let mut without = 0;
+    let mut seen = 0;
+    for (id, c) in &predicted {
+        match truth_map.get(id) {
+            Some((e, s)) => {
+                seen += 1;
+                records.push(EvalRecord {
+                    id,
+                    predicted: c,
+                    truth: e,
+                    source: s,
+                })
+            }
+            None => without += 1,
+        }
+    }
+    Ok(evaluate(&records, without, truth_map.len() - seen, 10_000))
+}
+
+mod foldhash_map {
+    pub type Map = std::collections::HashMap<String, (String, String)>;
+}
+
+fn link_eval(a: EvalArgs) -> Result<()> {
+    let e = evaluate_files(
+        &a.clusters,
+        &a.truth,
+        &a.truth_id,
+        &a.truth_entity,
+        &a.truth_source,
+    )?;
+    let out = a.out.unwrap_or_else(|| {
+        a.clusters
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    });
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(
+        out.join("evaluation.json"),
+        serde_json::to_string_pretty(&e)?,
+    )?;
+    for (name, list) in [
+        ("false_matches.csv", &e.false_matches),
+        ("missed_matches.csv", &e.missed_matches),
+    ] {
+        let mut w = csv::Writer::from_path(out.join(name))?;
+        w.write_record(["left", "right"])?;
+        for (l, r) in list {
+            w.write_record([l, r])?;
+        }
+        w.flush()?;
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&e)?);
+        return Ok(());
+    }
+    let p = &e.pairwise;
+    println!(
+        "records {} (without truth {}, truth not predicted {})",
+        e.records, e.records_without_truth, e.truth_not_predicted
+    );
+    println!(
+        "pairwise  precision {:.5}  recall {:.5}  F1 {:.5}  (TP {}, FP {}, FN {})",
+        p.precision, p.recall, p.f1, p.true_positives, p.false_positives, p.false_negatives
+    );
+    println!(
+        "clusters  predicted {}  true {}  exact {}  precision {:.5}  recall {:.5}",
+        e.predicted_clusters,
+        e.true_clusters,
+        e.exact_clusters,
+        e.cluster_precision,
+        e.cluster_recall
+    );
+    for s in &e.per_source_pair {
+        let m = &s.metrics;
+        if m.true_positives + m.false_positives + m.false_negatives == 0 {
+            continue;
+        }
+        println!(
+            "  {:<18} {:<18} P {:.4} R {:.4} F1 {:.4} (TP {}, FP {}, FN {})",
+            s.left,
+            s.right,
+            m.precision,
+            m.recall,
+            m.f1,
+            m.true_positives,
+            m.false_positives,
+            m.false_negatives
+        );
+    }
+    println!("written   {}", out.display());
+    Ok(())
+}
+
+fn link_explain(a: ExplainArgs) -> Result<()> {
+    let config = read_config(&a.config)?;
+    let text = std::fs::read_to_string(&a.model)
+        .with_context(|| format!("cannot read the model {}", a.model.display()))?;
+    let model = Model::load(&text, &config)?;
+    let data = load_input(&config, &a.input)?;
+    let left = data
+        .find(&a.left)
+        .with_context(|| format!("record {:?} is not in {}", a.left, a.input.display()))?;
+    let right = data
+        .find(&a.right)
+        .with_context(|| format!("record {:?} is not in {}", a.right, a.input.display()))?;
+    let e = dtsen_link::explain(&config, &model, &data, left, right);
+    println!("{}", serde_json::to_string_pretty(&e)?);
+    Ok(())
+}

@@ -1,0 +1,426 @@
+//! Clustering: connected components of the accepted links, then two checks that send a cluster
+//! to review instead of merging it silently: a *bridge* (the only link between two parts of at
+//! least two records each) below the bridge threshold is cut; a cluster holding two different
+//! valid identifiers (NIKs that are not one typo apart) is split by identifier, the records
+//! without one joining the part they are most strongly linked to.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::compare::{nik_relation, NikRelation};
+use crate::data::Feature;
+
+/// An accepted link.
+#[derive(Debug, Clone, Copy)]
+pub struct Edge {
+    /// Left record.
+    pub a: u32,
+    /// Right record.
+    pub b: u32,
+    /// Match probability (1 for deterministic links).
+    pub p: f64,
+}
+
+/// Why a cluster went to review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewReason {
+    /// Two different valid identifiers linked together.
+    DistinctIdentifiers,
+    /// A weak bridge between two groups was cut.
+    WeakBridge,
+}
+
+/// A case for a person to review.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewCase {
+    /// Review number (1, 2, …), also written in `clusters.csv`.
+    pub id: usize,
+    /// Why.
+    pub reason: ReviewReason,
+    /// Every record of the original component (indices).
+    pub records: Vec<u32>,
+    /// The clusters it was split into (each a list of record indices).
+    pub parts: Vec<Vec<u32>>,
+    /// The links that were cut or that join different identifiers.
+    pub edges: Vec<(u32, u32, f64)>,
+}
+
+/// The clustering result.
+#[derive(Debug, Default)]
+pub struct Clusters {
+    /// Cluster number per record (the smallest record index in the cluster).
+    pub cluster: Vec<u32>,
+    /// Review number per record (0 = none).
+    pub review: Vec<u32>,
+    /// The review cases.
+    pub cases: Vec<ReviewCase>,
+}
+
+struct UnionFind(Vec<u32>);
+impl UnionFind {
+    fn new(n: usize) -> UnionFind {
+        UnionFind((0..n as u32).collect())
+    }
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.0[x as usize] != x {
+            let p = self.0[self.0[x as usize] as usize];
+            self.0[x as usize] = p;
+            x = p;
+        }
+        x
+    }
+    fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.0[hi as usize] = lo;
+        }
+    }
+}
+
+/// Clusters `n` records from accepted edges; `distinct` is the identifier feature, if any.
+pub fn cluster(n: usize, edges: &[Edge], distinct: Option<&Feature>, bridge_min: f64) -> Clusters {
+    let mut uf = UnionFind::new(n);
+    for e in edges {
+        uf.union(e.a, e.b);
+    }
+    let root: Vec<u32> = (0..n as u32).map(|i| uf.find(i)).collect();
+    // Group edges and members by component (only components with links).
+    let mut comp_edges: foldhash::HashMap<u32, Vec<Edge>> = Default::default();
+    for e in edges {
+        comp_edges.entry(root[e.a as usize]).or_default().push(*e);
+    }
+    let mut comps: Vec<(u32, Vec<Edge>)> = comp_edges.into_iter().collect();
+    comps.sort_unstable_by_key(|c| c.0);
+    let results: Vec<(Vec<Vec<u32>>, Option<(ReviewReason, Vec<(u32, u32, f64)>)>)> = comps
+        .par_iter()
+        .map(|(_, es)| split_component(es, distinct, bridge_min))
+        .collect();
+    let mut cluster = root.clone();
+    let mut review = vec![0u32; n];
+    let mut cases = Vec::new();
+    for (parts, flag) in results {
+        for part in &parts {
+            let min = part.iter().copied().min().unwrap_or(0);
+            for &r in part {
+                cluster[r as usize] = min;
+            }
+        }
+        if let Some((reason, cut)) = flag {
+            let id = cases.len() + 1;
+            let mut records: Vec<u32> = parts.iter().flatten().copied().collect();
+            records.sort_unstable();
+            for &r in &records {
+                review[r as usize] = id as u32;
+            }
+            cases.push(ReviewCase {
+                id,
+                reason,
+                records,
+                parts,
+                edges: cut,
+            });
+        }
+    }
+    Clusters {
+        cluster,
+        review,
+        cases,
+    }
+}
+
+type Split = (Vec<Vec<u32>>, Option<(ReviewReason, Vec<(u32, u32, f64)>)>);
+
+fn split_component(edges: &[Edge], distinct: Option<&Feature>, bridge_min: f64) -> Split {
+    let mut nodes: Vec<u32> = edges.iter().flat_map(|e| [e.a, e.b]).collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    let local = |x: u32| nodes.binary_search(&x).unwrap_or(0);
+    let k = nodes.len();
+    let mut adj: Vec<Vec<(usize, usize)>> = vec![Vec::new(); k];
+    for (ei, e) in edges.iter().enumerate() {
+        let (a, b) = (local(e.a), local(e.b));
+        adj[a].push((b, ei));
+        adj[b].push((a, ei));
+    }
+    let mut removed = vec![false; edges.len()];
+    let mut reason = None;
+    let mut flagged = Vec::new();
+    if k >= 4 {
+        for ei in bridges(&adj, edges.len()) {
+            if edges[ei].p >= bridge_min {
+                continue;
+            }
+            removed[ei] = true;
+            let (a, b) = (local(edges[ei].a), local(edges[ei].b));
+            let sa = reach(&adj, &removed, a).len();
+            let sb = reach(&adj, &removed, b).len();
+            if sa >= 2 && sb >= 2 {
+                reason = Some(ReviewReason::WeakBridge);
+                flagged.push((edges[ei].a, edges[ei].b, edges[ei].p));
+            } else {
+                removed[ei] = false;
+            }
+        }
+    }
+    // Parts after cutting.
+    let mut seen = vec![false; k];
+    let mut parts: Vec<Vec<usize>> = Vec::new();
+    for s in 0..k {
+        if !seen[s] {
+            let part = reach(&adj, &removed, s);
+            for &x in &part {
+                seen[x] = true;
+            }
+            parts.push(part);
+        }
+    }
+    // Distinct identifiers within each part.
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    if let Some(feature) = distinct {
+        for part in parts {
+            match split_identifiers(&part, &nodes, &adj, &removed, edges, feature) {
+                Some((groups, joined)) => {
+                    reason = Some(ReviewReason::DistinctIdentifiers);
+                    flagged.extend(joined);
+                    out.extend(groups);
+                }
+                None => out.push(part.iter().map(|&x| nodes[x]).collect()),
+            }
+        }
+    } else {
+        out.extend(
+            parts
+                .into_iter()
+                .map(|p| p.iter().map(|&x| nodes[x]).collect()),
+        );
+    }
+    (out, reason.map(|r| (r, flagged)))
+}
+
+fn identifier(feature: &Feature, record: usize) -> Option<u64> {
+    if !feature.is_valid(record) {
+        return None;
+    }
+    match feature {
+        Feature::Nik { values, .. } => Some(values[record]),
+        Feature::Exact { ids, .. } => Some(u64::from(ids[record])),
+        _ => None,
+    }
+}
+
+fn same_identifier(feature: &Feature, x: u64, y: u64) -> bool {
+    match feature {
+        Feature::Nik { .. } => matches!(nik_relation(x, y), NikRelation::Exact | NikRelation::Typo),
+        _ => x == y,
+    }
+}
+
+#[allow(clippy::type_complexity)]
+fn split_identifiers(
+    part: &[usize],
+    nodes: &[u32],
+    adj: &[Vec<(usize, usize)>],
+    removed: &[bool],
+    edges: &[Edge],
+    feature: &Feature,
+) -> Option<(Vec<Vec<u32>>, Vec<(u32, u32, f64)>)> {
+    // Group the identifiers present (one typo apart = the same).
+    let mut values: Vec<u64> = part
+        .iter()
+        .filter_map(|&x| identifier(feature, nodes[x] as usize))
+        .collect();
+    values.sort_unstable();
+    values.dedup();
+    if values.len() < 2 {
+        return None;
+    }
+    let mut group_of_value: Vec<usize> = (0..values.len()).collect();
+    for i in 0..values.len() {
+        for j in 0..i {
+            if same_identifier(feature, values[i], values[j]) {
+                let g = group_of_value[j];
+                let old = group_of_value[i];
+                for v in group_of_value.iter_mut() {
+                    if *v == old {
+                        *v = g;
+                    }
+                }
+            }
+        }
+    }
+    let mut distinct_groups: Vec<usize> = group_of_value.clone();
+    distinct_groups.sort_unstable();
+    distinct_groups.dedup();
+    if distinct_groups.len() < 2 {
+        return None;
+    }
+    let mut group = vec![usize::MAX; adj.len()];
+    for &x in part {
+        if let Some(v) = identifier(feature, nodes[x] as usize) {
+            if let Ok(pos) = values.binary_search(&v) {
+                group[x] = group_of_value[pos];
+            }
+        }
+    }
+    // The rest join the group they are most strongly linked to, nearest first.
+    loop {
+        let mut changed = false;
+        for &x in part {
+            if group[x] != usize::MAX {
+                continue;
+            }
+            let mut score: Vec<(usize, f64)> = Vec::new();
+            for &(y, ei) in &adj[x] {
+                if removed[ei] || group[y] == usize::MAX {
+                    continue;
+                }
+                match score.iter_mut().find(|s| s.0 == group[y]) {
+                    Some(s) => s.1 += edges[ei].p,
+                    None => score.push((group[y], edges[ei].p)),
+                }
+            }
+            if let Some(best) = score
+                .iter()
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            {
+                group[x] = best.0;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut groups: Vec<(usize, Vec<u32>)> = Vec::new();
+    for &x in part {
+        let g = group[x];
+        match groups.iter_mut().find(|e| e.0 == g) {
+            Some(e) => e.1.push(nodes[x]),
+            None => groups.push((g, vec![nodes[x]])),
+        }
+    }
+    let mut joined = Vec::new();
+    for &x in part {
+        for &(y, ei) in &adj[x] {
+            if x < y && !removed[ei] && group[x] != group[y] {
+                joined.push((nodes[x], nodes[y], edges[ei].p));
+            }
+        }
+    }
+    Some((groups.into_iter().map(|g| g.1).collect(), joined))
+}
+
+fn reach(adj: &[Vec<(usize, usize)>], removed: &[bool], start: usize) -> Vec<usize> {
+    let mut seen = vec![false; adj.len()];
+    let mut stack = vec![start];
+    seen[start] = true;
+    let mut out = Vec::new();
+    while let Some(x) = stack.pop() {
+        out.push(x);
+        for &(y, ei) in &adj[x] {
+            if !removed[ei] && !seen[y] {
+                seen[y] = true;
+                stack.push(y);
+            }
+        }
+    }
+    out
+}
+
+/// Bridges of an undirected graph (iterative Tarjan), as edge indices.
+fn bridges(adj: &[Vec<(usize, usize)>], edge_count: usize) -> Vec<usize> {
+    let k = adj.len();
+    let mut disc = vec![usize::MAX; k];
+    let mut low = vec![0usize; k];
+    let mut out = Vec::new();
+    let mut time = 0;
+    let _ = edge_count;
+    for s in 0..k {
+        if disc[s] != usize::MAX {
+            continue;
+        }
+        // Stack of (node, parent edge, next neighbour position).
+        let mut stack: Vec<(usize, usize, usize)> = vec![(s, usize::MAX, 0)];
+        disc[s] = time;
+        low[s] = time;
+        time += 1;
+        while let Some(&mut (x, pe, ref mut pos)) = stack.last_mut() {
+            if *pos < adj[x].len() {
+                let (y, ei) = adj[x][*pos];
+                *pos += 1;
+                if ei == pe {
+                    continue;
+                }
+                if disc[y] == usize::MAX {
+                    disc[y] = time;
+                    low[y] = time;
+                    time += 1;
+                    stack.push((y, ei, 0));
+                } else {
+                    low[x] = low[x].min(disc[y]);
+                }
+            } else {
+                stack.pop();
+                if let Some(&(p, _, _)) = stack.last() {
+                    low[p] = low[p].min(low[x]);
+                    if low[x] > disc[p] {
+                        out.push(pe);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(a: u32, b: u32, p: f64) -> Edge {
+        Edge { a, b, p }
+    }
+
+    #[test]
+    fn components_without_checks() {
+        let c = cluster(5, &[e(0, 1, 0.9), e(1, 2, 0.9), e(3, 4, 0.9)], None, 0.99);
+        assert_eq!(c.cluster, vec![0, 0, 0, 3, 3]);
+        assert!(c.cases.is_empty());
+    }
+
+    #[test]
+    fn a_weak_bridge_between_two_groups_is_cut_and_reviewed() {
+        // {0,1} strongly linked, {2,3} strongly linked, 1–2 weakly.
+        let edges = [e(0, 1, 0.999), e(2, 3, 0.999), e(1, 2, 0.6)];
+        let c = cluster(4, &edges, None, 0.99);
+        assert_eq!(c.cluster, vec![0, 0, 2, 2]);
+        assert_eq!(c.cases.len(), 1);
+        assert_eq!(c.cases[0].reason, ReviewReason::WeakBridge);
+        assert!(c.review.iter().all(|&r| r == 1));
+        // A strong bridge stays.
+        let edges = [e(0, 1, 0.999), e(2, 3, 0.999), e(1, 2, 0.995)];
+        let c = cluster(4, &edges, None, 0.99);
+        assert_eq!(c.cluster, vec![0, 0, 0, 0]);
+        assert!(c.cases.is_empty());
+    }
+
+    #[test]
+    fn two_valid_niks_are_never_merged_silently() {
+        let nik = Feature::Nik {
+            values: vec![3571011502490001, 3571011502490002, 0, 3571011502480001],
+            valid: vec![true, true, false, true],
+        };
+        // 0 and 1: same birth prefix, other serial (two people); 2 has no NIK and links to
+        // 1 strongly; 3 is a typo of 0.
+        let edges = [e(0, 1, 0.8), e(1, 2, 0.99), e(0, 2, 0.6), e(0, 3, 0.99)];
+        let c = cluster(4, &edges, Some(&nik), 0.99);
+        assert_eq!(c.cluster[0], c.cluster[3]);
+        assert_eq!(c.cluster[1], c.cluster[2]);
+        assert_ne!(c.cluster[0], c.cluster[1]);
+        assert_eq!(c.cases.len(), 1);
+        assert_eq!(c.cases[0].reason, ReviewReason::DistinctIdentifiers);
+        assert_eq!(c.cases[0].parts.len(), 2);
+    }
+}

@@ -1,0 +1,254 @@
+//! String and value similarity used by the comparisons: Jaro–Winkler, optimal-string-alignment
+//! (restricted Damerau–Levenshtein) distance, a phonetic key for Indonesian names, and the
+//! structural NIK comparison. All work on bytes: names are standardised upper-case text before
+//! they get here, and a non-ASCII byte is simply a character that must match exactly.
+
+/// Jaro similarity in 0..=1 (1 for equal strings; 0 when either is empty).
+pub fn jaro(a: &[u8], b: &[u8]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    if a == b {
+        return 1.0;
+    }
+    let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let window = (b.len() / 2).saturating_sub(1);
+    // Matched flags: bit sets for the common short case, vectors beyond 128 bytes.
+    let mut b_used = vec![false; b.len()];
+    let mut a_match = Vec::with_capacity(a.len());
+    let mut matches = 0usize;
+    for (i, &ca) in a.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(b.len());
+        let mut found = false;
+        for j in lo..hi {
+            if !b_used[j] && b[j] == ca {
+                b_used[j] = true;
+                found = true;
+                matches += 1;
+                break;
+            }
+        }
+        a_match.push(found);
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut k = 0usize;
+    for (i, &ca) in a.iter().enumerate() {
+        if !a_match[i] {
+            continue;
+        }
+        while !b_used[k] {
+            k += 1;
+        }
+        if ca != b[k] {
+            transpositions += 1;
+        }
+        k += 1;
+    }
+    let m = matches as f64;
+    (m / a.len() as f64 + m / b.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0
+}
+
+/// Jaro–Winkler similarity (prefix scale 0.1, prefix up to 4 bytes).
+pub fn jaro_winkler(a: &[u8], b: &[u8]) -> f64 {
+    let j = jaro(a, b);
+    let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count() as f64;
+    j + prefix * 0.1 * (1.0 - j)
+}
+
+/// Optimal-string-alignment distance (Damerau–Levenshtein restricted to non-overlapping
+/// adjacent transpositions): insertions, deletions, substitutions and swaps of neighbours each
+/// cost one. Returns `limit + 1` as soon as the distance is known to exceed `limit`.
+pub fn osa_distance(a: &[u8], b: &[u8], limit: usize) -> usize {
+    if a.len().abs_diff(b.len()) > limit {
+        return limit + 1;
+    }
+    if a.is_empty() || b.is_empty() {
+        return a.len().max(b.len());
+    }
+    let n = b.len();
+    let mut prev2 = vec![0usize; n + 1];
+    let mut prev: Vec<usize> = (0..=n).collect();
+    let mut cur = vec![0usize; n + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=n {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > limit {
+            return limit + 1;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[n].min(limit + 1)
+}
+
+/// A phonetic key for a name token, tuned to Indonesian spelling: the first letter kept, then
+/// consonants in Soundex-like classes, vowels, `H`, `W` and `Y` dropped (so FATIMAH / FATIMA,
+/// SYAHRONI / SAHRONI, NURHAYATI / NURAYATI share a key), repeats collapsed, at most 6 bytes.
+pub fn phonetic(token: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(6);
+    let Some(&first) = token.first() else {
+        return out;
+    };
+    let class = |c: u8| -> u8 {
+        match c {
+            b'B' | b'P' | b'F' | b'V' => b'1',
+            b'C' | b'G' | b'J' | b'K' | b'Q' | b'S' | b'X' | b'Z' => b'2',
+            b'D' | b'T' => b'3',
+            b'L' => b'4',
+            b'M' | b'N' => b'5',
+            b'R' => b'6',
+            _ => 0,
+        }
+    };
+    // Initial vowels and their old-spelling twins share one key letter.
+    let lead = match first {
+        b'E' | b'I' | b'O' | b'U' | b'Y' => b'A',
+        b'V' => b'F',
+        b'Q' | b'C' => b'K',
+        b'Z' => b'S',
+        c => c,
+    };
+    out.push(lead);
+    let mut last = class(first);
+    for &c in &token[1..] {
+        let k = class(c);
+        if k == 0 {
+            // Vowels separate repeats (as in Soundex); H, W and Y do not.
+            if !matches!(c, b'H' | b'W' | b'Y') {
+                last = 0;
+            }
+            continue;
+        }
+        if k != last {
+            out.push(k);
+            if out.len() == 6 {
+                break;
+            }
+        }
+        last = k;
+    }
+    out
+}
+
+/// How two NIKs (16 digits each) relate, by their structure: region of issue (6), birth date
+/// with sex (6), serial (4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NikRelation {
+    /// The same number.
+    Exact,
+    /// One edit apart (a substitution or a swap of neighbours) outside the serial: a typo.
+    Typo,
+    /// Same region and birth date, different serial: two different people registered in the
+    /// same district on the same birth date (twins, or strangers). Disagreement, not a typo.
+    OtherSerial,
+    /// Anything else.
+    Different,
+}
+
+/// Compares two 16-digit NIKs held as numbers.
+pub fn nik_relation(a: u64, b: u64) -> NikRelation {
+    if a == b {
+        return NikRelation::Exact;
+    }
+    if a / 10_000 == b / 10_000 {
+        return NikRelation::OtherSerial;
+    }
+    if a % 10_000 != b % 10_000 {
+        // The serials differ and so does the prefix: at least two edits unless a swap
+        // crosses the boundary between birth date and serial.
+        let (da, db) = (digits16(a), digits16(b));
+        return if da[11] == db[12]
+            && da[12] == db[11]
+            && da[..11] == db[..11]
+            && da[13..] == db[13..]
+        {
+            NikRelation::Typo
+        } else {
+            NikRelation::Different
+        };
+    }
+    let (da, db) = (digits16(a), digits16(b));
+    let diffs: Vec<usize> = (0..16).filter(|&k| da[k] != db[k]).collect();
+    match diffs.as_slice() {
+        [_] => NikRelation::Typo,
+        [p, q] if *q == p + 1 && da[*p] == db[*q] && da[*q] == db[*p] => NikRelation::Typo,
+        _ => NikRelation::Different,
+    }
+}
+
+fn digits16(mut v: u64) -> [u8; 16] {
+    let mut d = [0u8; 16];
+    for k in (0..16).rev() {
+        d[k] = (v % 10) as u8;
+        v /= 10;
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jaro_winkler_matches_published_values() {
+        // Winkler's classic examples.
+        let close = |a: &str, b: &str, want: f64| {
+            let got = jaro_winkler(a.as_bytes(), b.as_bytes());
+            assert!((got - want).abs() < 0.001, "{a} {b}: {got} want {want}");
+        };
+        close("MARTHA", "MARHTA", 0.961);
+        close("DWAYNE", "DUANE", 0.840);
+        close("DIXON", "DICKSONX", 0.813);
+        assert_eq!(jaro_winkler(b"", b"ABC"), 0.0);
+        assert_eq!(jaro_winkler(b"SITI", b"SITI"), 1.0);
+    }
+
+    #[test]
+    fn osa_counts_swaps_as_one_and_stops_at_the_limit() {
+        assert_eq!(osa_distance(b"SUPARMAN", b"SUPRAMAN", 3), 1);
+        assert_eq!(osa_distance(b"SUPARMAN", b"SUPARMAN", 3), 0);
+        assert_eq!(osa_distance(b"SUPARMAN", b"SUPARMIN", 3), 1);
+        assert_eq!(osa_distance(b"CA", b"ABC", 5), 3);
+        assert_eq!(osa_distance(b"AGUS", b"BAMBANG SETIAWAN", 2), 3);
+        assert_eq!(osa_distance(b"", b"AB", 5), 2);
+    }
+
+    #[test]
+    fn phonetic_keys_join_indonesian_variants() {
+        let key = |s: &str| String::from_utf8(phonetic(s.as_bytes())).unwrap_or_default();
+        assert_eq!(key("FATIMAH"), key("FATIMA"));
+        assert_eq!(key("SYAHRONI"), key("SAHRONI"));
+        assert_eq!(key("NURHAYATI"), key("NURAYATI"));
+        assert_eq!(key("ZAINAL"), key("SAINAL"));
+        assert_ne!(key("BUDI"), key("SITI"));
+    }
+
+    #[test]
+    fn nik_structure_tells_typos_from_other_people() {
+        let a = 3571011502490001u64;
+        assert_eq!(nik_relation(a, a), NikRelation::Exact);
+        assert_eq!(nik_relation(a, 3571011502490002), NikRelation::OtherSerial);
+        assert_eq!(nik_relation(a, 3571011502480001), NikRelation::Typo);
+        assert_eq!(nik_relation(a, 3571015102490001), NikRelation::Typo);
+        assert_eq!(nik_relation(a, 3571011502940001), NikRelation::Typo);
+        // A swap across the date/serial boundary is still one typo.
+        assert_eq!(
+            nik_relation(3571011502490101, 3571011502409101),
+            NikRelation::Typo
+        );
+        assert_eq!(nik_relation(a, 3578011502481001), NikRelation::Different);
+    }
+}

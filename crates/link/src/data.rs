@@ -1,0 +1,596 @@
+//! The input, read once into compact columns: record ids, sources, one prepared feature per
+//! comparison and one blocking key per rule. Memory is a few dozen bytes per record plus the
+//! text of the compared names; nothing per pair.
+
+use std::hash::BuildHasher;
+use std::io::Read;
+
+use dtsen_core::date::Date;
+use dtsen_core::nik::Nik;
+use foldhash::HashMap;
+
+use crate::block::KeyExpr;
+use crate::config::{ComparisonKind, Config, Mode};
+use crate::levels::name_thresholds;
+use crate::LinkError;
+
+/// Many strings in one buffer.
+#[derive(Debug, Default, Clone)]
+pub struct Texts {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    /// Appends one string.
+    pub fn push(&mut self, s: &[u8]) {
+        self.bytes.extend_from_slice(s);
+        self.ends.push(self.bytes.len());
+    }
+    /// The `i`-th string.
+    pub fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+    /// The `i`-th string as text (lossy).
+    pub fn str(&self, i: usize) -> String {
+        String::from_utf8_lossy(self.get(i)).into_owned()
+    }
+    /// How many strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// One comparison's prepared values for every record.
+#[derive(Debug)]
+pub enum Feature {
+    /// Interned values (0 = missing) and how often each occurs.
+    Exact {
+        /// Value id per record.
+        ids: Vec<u32>,
+        /// Occurrences per value id.
+        counts: Vec<u32>,
+        /// The values, by id (index 0 is the empty missing value).
+        values: Texts,
+    },
+    /// Standardised names.
+    Name {
+        /// Value id per record (0 = missing).
+        ids: Vec<u32>,
+        /// Occurrences per value id.
+        counts: Vec<u32>,
+        /// Id of the sorted token list per record, to recognise reordered names.
+        sorted: Vec<u32>,
+        /// The name of each record.
+        text: Texts,
+        /// Jaro–Winkler threshold of `close`.
+        close: f64,
+        /// Jaro–Winkler threshold of `far`.
+        far: f64,
+    },
+    /// Dates packed `year << 9 | month << 5 | day`, unknown parts 0, missing 0.
+    Date {
+        /// Value per record.
+        values: Vec<u32>,
+    },
+    /// NIKs as numbers (0 = missing or not 16 digits).
+    Nik {
+        /// Value per record.
+        values: Vec<u64>,
+        /// Whether the NIK is well formed (region, date, serial).
+        valid: Vec<bool>,
+    },
+    /// Region codes as 10-digit numbers (0 = missing).
+    Region {
+        /// Value per record.
+        values: Vec<u64>,
+    },
+    /// Numbers (NaN = missing).
+    Numeric {
+        /// Value per record.
+        values: Vec<f64>,
+        /// Threshold of `close`.
+        close: f64,
+        /// Threshold of `far`.
+        far: f64,
+    },
+}
+
+impl Feature {
+    /// For term-frequency adjustment: the relative frequency of record `i`'s value.
+    pub fn term_frequency(&self, i: usize, records: usize) -> Option<f64> {
+        match self {
+            Feature::Exact { ids, counts, .. } | Feature::Name { ids, counts, .. } => {
+                let id = ids[i] as usize;
+                (id != 0).then(|| f64::from(counts[id]) / records.max(1) as f64)
+            }
+            _ => None,
+        }
+    }
+
+    /// Record `i`'s value as text, for explanations.
+    pub fn display(&self, i: usize) -> String {
+        match self {
+            Feature::Exact { ids, values, .. } => values.str(ids[i] as usize),
+            Feature::Name { text, .. } => text.str(i),
+            Feature::Date { values } => {
+                let v = values[i];
+                if v == 0 {
+                    String::new()
+                } else {
+                    format!("{:04}-{:02}-{:02}", v >> 9, (v >> 5) & 15, v & 31)
+                }
+            }
+            Feature::Nik { values, .. } | Feature::Region { values } => {
+                if values[i] == 0 {
+                    String::new()
+                } else {
+                    values[i].to_string()
+                }
+            }
+            Feature::Numeric { values, .. } => {
+                if values[i].is_nan() {
+                    String::new()
+                } else {
+                    values[i].to_string()
+                }
+            }
+        }
+    }
+
+    /// Whether record `i` holds a valid identifier (NIK: well formed; exact: present).
+    pub fn is_valid(&self, i: usize) -> bool {
+        match self {
+            Feature::Nik { valid, .. } => valid[i],
+            Feature::Exact { ids, .. } => ids[i] != 0,
+            Feature::Name { ids, .. } => ids[i] != 0,
+            Feature::Date { values } => values[i] != 0,
+            Feature::Region { values } => values[i] != 0,
+            Feature::Numeric { values, .. } => !values[i].is_nan(),
+        }
+    }
+}
+
+/// The whole input, prepared.
+#[derive(Debug)]
+pub struct Dataset {
+    /// Record ids (the `input.id` columns joined with `:`).
+    pub ids: Texts,
+    /// Source index per record (0 when there is no source column).
+    pub sources: Vec<u16>,
+    /// Source names by index.
+    pub source_names: Vec<String>,
+    /// One feature per comparison, in configuration order.
+    pub features: Vec<Feature>,
+    /// One key per blocking rule per record (0 = no key: a part is missing).
+    pub keys: Vec<Vec<u64>>,
+    /// Rows with fewer fields than the header (read with the missing fields empty).
+    pub short_rows: usize,
+    /// The pair mode.
+    pub mode: Mode,
+}
+
+impl Dataset {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+    /// Whether there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+    /// Index of a record by id.
+    pub fn find(&self, id: &str) -> Option<usize> {
+        (0..self.len()).find(|&i| self.ids.get(i) == id.as_bytes())
+    }
+    /// Number of pairs in scope (every pair, or pairs across sources).
+    pub fn total_pairs(&self) -> f64 {
+        let n = self.len() as f64;
+        match self.mode {
+            Mode::Dedupe => n * (n - 1.0) / 2.0,
+            Mode::Link => {
+                let mut per = vec![0f64; self.source_names.len().max(1)];
+                for &s in &self.sources {
+                    per[s as usize] += 1.0;
+                }
+                let sum: f64 = per.iter().sum();
+                let sq: f64 = per.iter().map(|c| c * c).sum();
+                (sum * sum - sq) / 2.0
+            }
+        }
+    }
+}
+
+/// Whether a field means "missing" (formats.md: empty, `-`, `NULL`).
+pub(crate) fn is_missing(s: &[u8]) -> bool {
+    s.is_empty() || s == b"-" || s.eq_ignore_ascii_case(b"null")
+}
+
+struct Interner {
+    map: HashMap<Box<[u8]>, u32>,
+    counts: Vec<u32>,
+    values: Texts,
+}
+
+impl Interner {
+    fn new() -> Interner {
+        let mut values = Texts::default();
+        values.push(b"");
+        Interner {
+            map: HashMap::default(),
+            counts: vec![0],
+            values,
+        }
+    }
+    fn id(&mut self, s: &[u8]) -> u32 {
+        if let Some(&id) = self.map.get(s) {
+            self.counts[id as usize] += 1;
+            return id;
+        }
+        let id = self.counts.len() as u32;
+        self.map.insert(s.into(), id);
+        self.counts.push(1);
+        self.values.push(s);
+        id
+    }
+}
+
+enum Builder {
+    Exact(Vec<u32>, Interner),
+    Name {
+        ids: Vec<u32>,
+        names: Interner,
+        sorted: Vec<u32>,
+        sorted_names: Interner,
+        text: Texts,
+        close: f64,
+        far: f64,
+    },
+    Date(Vec<u32>),
+    Nik(Vec<u64>, Vec<bool>),
+    Region(Vec<u64>),
+    Numeric(Vec<f64>, f64, f64),
+}
+
+/// Parses a date in `YYYY-MM-DD`, `DD-MM-YYYY` or `DD/MM/YYYY` (also `YYYY/MM/DD`), with
+/// `00`, `98` or `99` for an unknown day or month; packs it, 0 when unreadable.
+pub fn pack_date(s: &[u8]) -> u32 {
+    let parts: Vec<&[u8]> = s.split(|&c| c == b'-' || c == b'/' || c == b'.').collect();
+    let num = |p: &[u8]| -> Option<u32> {
+        if p.is_empty() || p.len() > 4 || !p.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(p.iter().fold(0u32, |v, &c| v * 10 + u32::from(c - b'0')))
+    };
+    let (y, m, d) = match parts.as_slice() {
+        [a, b, c] if a.len() == 4 => (num(a), num(b), num(c)),
+        [a, b, c] if c.len() == 4 => (num(c), num(b), num(a)),
+        _ => return 0,
+    };
+    let (Some(y), Some(m), Some(d)) = (y, m, d) else {
+        return 0;
+    };
+    if !(1800..=2200).contains(&y) {
+        return 0;
+    }
+    let m = if (1..=12).contains(&m) { m } else { 0 };
+    let d = if (1..=31).contains(&d) { d } else { 0 };
+    y << 9 | m << 5 | d
+}
+
+/// A region code's digits as a 10-digit number (`35.71` → 3571000000), 0 when unreadable.
+pub fn pack_region(s: &[u8]) -> u64 {
+    let mut v = 0u64;
+    let mut n = 0;
+    for &c in s {
+        match c {
+            b'0'..=b'9' => {
+                if n == 10 {
+                    return 0;
+                }
+                v = v * 10 + u64::from(c - b'0');
+                n += 1;
+            }
+            b'.' | b' ' => {}
+            _ => return 0,
+        }
+    }
+    if n == 0 || v == 0 {
+        return 0;
+    }
+    v * 10u64.pow(10 - n)
+}
+
+/// A NIK's 16 digits as a number (spaces, dots and dashes ignored), 0 when not 16 digits.
+pub fn pack_nik(s: &[u8]) -> u64 {
+    let mut v = 0u64;
+    let mut n = 0;
+    for &c in s {
+        match c {
+            b'0'..=b'9' => {
+                v = v * 10 + u64::from(c - b'0');
+                n += 1;
+                if n > 16 {
+                    return 0;
+                }
+            }
+            b' ' | b'.' | b'-' | b'\'' => {}
+            _ => return 0,
+        }
+    }
+    if n == 16 {
+        v
+    } else {
+        0
+    }
+}
+
+/// Reads a delimited file into a prepared [`Dataset`].
+pub fn load(config: &Config, name: &str, input: impl Read) -> Result<Dataset, LinkError> {
+    let delimiter = config.delimiter()?;
+    let quoting = config.input.quoting.unwrap_or(delimiter != b'\t');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quoting(quoting)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(input);
+    let header = reader
+        .byte_headers()
+        .map_err(|e| LinkError::Input(format!("{name}: cannot read the header: {e}")))?
+        .clone();
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_lowercase()
+        })
+        .collect();
+    let column = |c: &str| -> Result<usize, LinkError> {
+        let want = c.trim().to_lowercase();
+        names.iter().position(|n| *n == want).ok_or_else(|| {
+            LinkError::Input(format!(
+                "{name}: column {c:?} named in the configuration is not in the header (found: {})",
+                names.join(", ")
+            ))
+        })
+    };
+    let id_cols = config
+        .input
+        .id
+        .iter()
+        .map(|c| column(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let source_col = config.input.source.as_deref().map(column).transpose()?;
+    let mut builders = Vec::new();
+    let mut comp_cols = Vec::new();
+    for c in &config.comparisons {
+        comp_cols.push(column(&c.column)?);
+        builders.push(match c.kind {
+            ComparisonKind::Exact => Builder::Exact(Vec::new(), Interner::new()),
+            ComparisonKind::Name => {
+                let (close, far) = name_thresholds(&c.thresholds);
+                Builder::Name {
+                    ids: Vec::new(),
+                    names: Interner::new(),
+                    sorted: Vec::new(),
+                    sorted_names: Interner::new(),
+                    text: Texts::default(),
+                    close,
+                    far,
+                }
+            }
+            ComparisonKind::Date => Builder::Date(Vec::new()),
+            ComparisonKind::Nik => Builder::Nik(Vec::new(), Vec::new()),
+            ComparisonKind::Region => Builder::Region(Vec::new()),
+            ComparisonKind::Numeric => {
+                Builder::Numeric(Vec::new(), c.thresholds[0], c.thresholds[1])
+            }
+        });
+    }
+    let mut rules = Vec::new();
+    for r in &config.blocking {
+        let mut exprs = Vec::new();
+        for k in &r.keys {
+            let e = KeyExpr::parse(k)?;
+            let col = column(&e.column)?;
+            exprs.push((e, col));
+        }
+        rules.push(exprs);
+    }
+    let hasher = foldhash::fast::FixedState::with_seed(0x6474_7365_6e21);
+    let reference = Date::new(2100, 1, 1).map_err(|e| LinkError::Input(e.to_string()))?;
+
+    let mut ids = Texts::default();
+    let mut sources = Vec::new();
+    let mut source_names: Vec<String> = Vec::new();
+    let mut source_index: HashMap<Vec<u8>, u16> = HashMap::default();
+    let mut keys: Vec<Vec<u64>> = vec![Vec::new(); rules.len()];
+    let mut short_rows = 0usize;
+    let mut record = csv::ByteRecord::new();
+    let mut id_buf = Vec::new();
+    let mut key_buf = Vec::new();
+    let mut sorted_buf = Vec::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(LinkError::Input(format!("{name}, line {line}: {e}")));
+            }
+        }
+        if record.len() < names.len() {
+            short_rows += 1;
+        }
+        let field = |k: usize| -> &[u8] { record.get(k).map_or(&[][..], trim) };
+        id_buf.clear();
+        for (n, &c) in id_cols.iter().enumerate() {
+            if n > 0 {
+                id_buf.push(b':');
+            }
+            id_buf.extend_from_slice(field(c));
+        }
+        ids.push(&id_buf);
+        let source = match source_col {
+            None => 0,
+            Some(c) => {
+                let s = field(c);
+                match source_index.get(s) {
+                    Some(&k) => k,
+                    None => {
+                        let k = source_names.len() as u16;
+                        if k == u16::MAX {
+                            return Err(LinkError::Input(format!(
+                                "{name}: more than 65,534 distinct sources; is input.source the right column?"
+                            )));
+                        }
+                        source_names.push(String::from_utf8_lossy(s).into_owned());
+                        source_index.insert(s.to_vec(), k);
+                        k
+                    }
+                }
+            }
+        };
+        sources.push(source);
+        for (b, &c) in builders.iter_mut().zip(&comp_cols) {
+            let v = field(c);
+            let v = if is_missing(v) { &[][..] } else { v };
+            match b {
+                Builder::Exact(ids, interner) => {
+                    ids.push(if v.is_empty() { 0 } else { interner.id(v) })
+                }
+                Builder::Name {
+                    ids,
+                    names,
+                    sorted,
+                    sorted_names,
+                    text,
+                    ..
+                } => {
+                    text.push(v);
+                    if v.is_empty() {
+                        ids.push(0);
+                        sorted.push(0);
+                    } else {
+                        ids.push(names.id(v));
+                        let mut tokens: Vec<&[u8]> =
+                            v.split(|&c| c == b' ').filter(|t| !t.is_empty()).collect();
+                        tokens.sort_unstable();
+                        sorted_buf.clear();
+                        for t in &tokens {
+                            sorted_buf.extend_from_slice(t);
+                            sorted_buf.push(b' ');
+                        }
+                        sorted.push(sorted_names.id(&sorted_buf));
+                    }
+                }
+                Builder::Date(values) => values.push(pack_date(v)),
+                Builder::Nik(values, valid) => {
+                    let n = pack_nik(v);
+                    values.push(n);
+                    valid.push(
+                        n != 0
+                            && std::str::from_utf8(v)
+                                .is_ok_and(|s| Nik::parse_structure(s, reference).is_ok()),
+                    );
+                }
+                Builder::Region(values) => values.push(pack_region(v)),
+                Builder::Numeric(values, ..) => values.push(
+                    std::str::from_utf8(v)
+                        .ok()
+                        .and_then(|s| s.parse::<f64>().ok())
+                        .unwrap_or(f64::NAN),
+                ),
+            }
+        }
+        for (rule, out) in rules.iter().zip(keys.iter_mut()) {
+            key_buf.clear();
+            let mut ok = true;
+            for (e, c) in rule {
+                if !e.append(field(*c), &mut key_buf) {
+                    ok = false;
+                    break;
+                }
+                key_buf.push(0x1f);
+            }
+            out.push(if ok {
+                hasher.hash_one(&key_buf[..]).max(1)
+            } else {
+                0
+            });
+        }
+    }
+    let features = builders
+        .into_iter()
+        .map(|b| match b {
+            Builder::Exact(ids, i) => Feature::Exact {
+                ids,
+                counts: i.counts,
+                values: i.values,
+            },
+            Builder::Name {
+                ids,
+                names,
+                sorted,
+                text,
+                close,
+                far,
+                ..
+            } => Feature::Name {
+                ids,
+                counts: names.counts,
+                sorted,
+                text,
+                close,
+                far,
+            },
+            Builder::Date(values) => Feature::Date { values },
+            Builder::Nik(values, valid) => Feature::Nik { values, valid },
+            Builder::Region(values) => Feature::Region { values },
+            Builder::Numeric(values, close, far) => Feature::Numeric { values, close, far },
+        })
+        .collect();
+    if source_names.is_empty() {
+        source_names.push(String::new());
+    }
+    Ok(Dataset {
+        ids,
+        sources,
+        source_names,
+        features,
+        keys,
+        short_rows,
+        mode: config.input.mode,
+    })
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    s.trim_ascii()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_regions_and_niks_pack() {
+        assert_eq!(pack_date(b"1980-03-12"), 1980 << 9 | 3 << 5 | 12);
+        assert_eq!(pack_date(b"12-03-1980"), 1980 << 9 | 3 << 5 | 12);
+        assert_eq!(pack_date(b"98/03/1980"), 1980 << 9 | 3 << 5);
+        assert_eq!(pack_date(b"1980-00-00"), 1980 << 9);
+        assert_eq!(pack_date(b"kemarin"), 0);
+        assert_eq!(pack_region(b"35.71.01.1001"), 3571011001);
+        assert_eq!(pack_region(b"3571"), 3571000000);
+        assert_eq!(pack_region(b"35.71.x"), 0);
+        assert_eq!(pack_nik(b"3571 0115 0249 0001"), 3571011502490001);
+        assert_eq!(pack_nik(b"357101150249000"), 0);
+    }
+}

@@ -1,0 +1,541 @@
+//! Record linkage (*pemadanan*): finds the records that describe the same person, across
+//! sources and within them, on any delimited file described by a configuration.
+//!
+//! The pipeline: [`data::load`] prepares compact columns; [`block::candidate_pairs`] makes the
+//! union of the blocking rules' pairs and compares each once; [`model::train`] estimates a
+//! Fellegi–Sunter model (u from random pairs, m by EM, the prior from the candidates); pairs
+//! are scored, a deterministic pass accepts the pairs its rules name, the probabilistic pass the
+//! rest above the threshold; [`cluster::cluster`] joins them into entities and sends conflicts
+//! to review; [`explain`] gives any pair's waterfall; [`eval`] measures against a truth.
+
+pub mod block;
+pub mod cluster;
+pub mod compare;
+pub mod config;
+pub mod data;
+pub mod eval;
+pub mod levels;
+pub mod model;
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use block::{Pair, RuleReport};
+pub use cluster::{Clusters, ReviewCase, ReviewReason};
+pub use config::Config;
+pub use data::Dataset;
+pub use model::Model;
+
+use crate::cluster::Edge;
+use crate::levels::{level_index, level_names, null_level};
+
+/// What can go wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// The configuration is not usable.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The input cannot be read as configured.
+    #[error("input: {0}")]
+    Input(String),
+    /// A saved model cannot be used.
+    #[error("model: {0}")]
+    Model(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// How a pair was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Below the threshold: not linked.
+    None,
+    /// Linked by its match probability.
+    Probabilistic,
+    /// Linked by the deterministic rule with this index.
+    Deterministic(u8),
+}
+
+/// Timings of one run, in milliseconds.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    /// Blocking and comparing.
+    pub blocking_ms: u64,
+    /// Training (u sampling and EM).
+    pub training_ms: u64,
+    /// Scoring the pairs.
+    pub scoring_ms: u64,
+    /// Clustering.
+    pub clustering_ms: u64,
+}
+
+/// The run's report (`link-report.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Records read.
+    pub records: usize,
+    /// Records per source.
+    pub sources: Vec<(String, usize)>,
+    /// Rows shorter than the header.
+    pub short_rows: usize,
+    /// Pair mode.
+    pub mode: config::Mode,
+    /// Per blocking rule.
+    pub blocking: Vec<RuleReport>,
+    /// Candidate pairs (the union).
+    pub candidate_pairs: u64,
+    /// Links accepted per deterministic rule.
+    pub deterministic_links: Vec<(String, u64)>,
+    /// Links accepted by probability.
+    pub probabilistic_links: u64,
+    /// The clustering threshold.
+    pub threshold: f64,
+    /// Clusters (entities), including single records.
+    pub clusters: usize,
+    /// Clusters of two or more records.
+    pub multi_record_clusters: usize,
+    /// Review cases by reason.
+    pub review_distinct_identifiers: usize,
+    /// Review cases where a weak bridge was cut.
+    pub review_weak_bridges: usize,
+    /// Whether the model was trained in this run (false: loaded).
+    pub trained: bool,
+    /// Timings.
+    pub timings: Timings,
+}
+
+/// The result of a run.
+pub struct Linkage {
+    /// Candidate pairs.
+    pub pairs: Vec<Pair>,
+    /// Match weight per pair, in bits.
+    pub weights: Vec<f32>,
+    /// How each pair was decided.
+    pub methods: Vec<Method>,
+    /// The clusters.
+    pub clusters: Clusters,
+    /// The model used.
+    pub model: Model,
+    /// The report.
+    pub report: Report,
+}
+
+struct DeterministicCheck {
+    require: Vec<(usize, u8)>,
+    valid: Vec<usize>,
+}
+
+fn deterministic_checks(config: &Config) -> Vec<DeterministicCheck> {
+    let index = |name: &str| {
+        config
+            .comparisons
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap_or(0)
+    };
+    config
+        .deterministic
+        .iter()
+        .map(|d| DeterministicCheck {
+            require: d
+                .require
+                .iter()
+                .map(|(name, level)| {
+                    let c = index(name);
+                    (
+                        c,
+                        level_index(config.comparisons[c].kind, level).unwrap_or(0),
+                    )
+                })
+                .collect(),
+            valid: d.valid.iter().map(|n| index(n)).collect(),
+        })
+        .collect()
+}
+
+fn deterministic_rule(checks: &[DeterministicCheck], data: &Dataset, pair: &Pair) -> Option<u8> {
+    let (a, b) = (pair.left as usize, pair.right as usize);
+    checks
+        .iter()
+        .position(|d| {
+            d.require.iter().all(|&(c, max)| pair.level(c) <= max)
+                && d.valid
+                    .iter()
+                    .all(|&c| data.features[c].is_valid(a) && data.features[c].is_valid(b))
+        })
+        .map(|p| p as u8)
+}
+
+/// Runs blocking, training (unless a model is given), scoring and clustering.
+pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
+    let mut timings = Timings::default();
+    let t = Instant::now();
+    let (pairs, rules) = block::candidate_pairs(config, data);
+    timings.blocking_ms = t.elapsed().as_millis() as u64;
+    let t = Instant::now();
+    let trained = model.is_none();
+    let model = model.unwrap_or_else(|| model::train(config, data, &pairs));
+    timings.training_ms = t.elapsed().as_millis() as u64;
+    let t = Instant::now();
+    let checks = deterministic_checks(config);
+    let threshold = config.clustering.threshold;
+    let scored: Vec<(f32, Method)> = pairs
+        .par_iter()
+        .map(|p| {
+            let w = model.weight(data, p.left as usize, p.right as usize, p.pattern);
+            let method = match deterministic_rule(&checks, data, p) {
+                Some(k) => Method::Deterministic(k),
+                None if model::probability(w) >= threshold => Method::Probabilistic,
+                None => Method::None,
+            };
+            (w as f32, method)
+        })
+        .collect();
+    let (weights, methods): (Vec<f32>, Vec<Method>) = scored.into_iter().unzip();
+    timings.scoring_ms = t.elapsed().as_millis() as u64;
+    let t = Instant::now();
+    let edges: Vec<Edge> = pairs
+        .iter()
+        .zip(weights.iter().zip(&methods))
+        .filter_map(|(p, (w, m))| match m {
+            Method::None => None,
+            Method::Deterministic(_) => Some(Edge {
+                a: p.left,
+                b: p.right,
+                p: 1.0,
+            }),
+            Method::Probabilistic => Some(Edge {
+                a: p.left,
+                b: p.right,
+                p: model::probability(f64::from(*w)),
+            }),
+        })
+        .collect();
+    let distinct = config
+        .clustering
+        .distinct
+        .as_ref()
+        .and_then(|d| config.comparisons.iter().position(|c| &c.name == d))
+        .map(|c| &data.features[c]);
+    let clusters = cluster::cluster(
+        data.len(),
+        &edges,
+        distinct,
+        config.clustering.bridge_min_probability,
+    );
+    timings.clustering_ms = t.elapsed().as_millis() as u64;
+
+    let mut per_source = vec![0usize; data.source_names.len()];
+    for &s in &data.sources {
+        per_source[s as usize] += 1;
+    }
+    let mut sizes: foldhash::HashMap<u32, u32> = Default::default();
+    for &c in &clusters.cluster {
+        *sizes.entry(c).or_default() += 1;
+    }
+    let report = Report {
+        records: data.len(),
+        sources: data.source_names.iter().cloned().zip(per_source).collect(),
+        short_rows: data.short_rows,
+        mode: data.mode,
+        candidate_pairs: pairs.len() as u64,
+        blocking: rules,
+        deterministic_links: config
+            .deterministic
+            .iter()
+            .enumerate()
+            .map(|(k, d)| {
+                (
+                    d.name.clone(),
+                    methods
+                        .iter()
+                        .filter(|m| **m == Method::Deterministic(k as u8))
+                        .count() as u64,
+                )
+            })
+            .collect(),
+        probabilistic_links: methods
+            .iter()
+            .filter(|m| **m == Method::Probabilistic)
+            .count() as u64,
+        threshold,
+        clusters: sizes.len(),
+        multi_record_clusters: sizes.values().filter(|&&s| s > 1).count(),
+        review_distinct_identifiers: clusters
+            .cases
+            .iter()
+            .filter(|c| c.reason == ReviewReason::DistinctIdentifiers)
+            .count(),
+        review_weak_bridges: clusters
+            .cases
+            .iter()
+            .filter(|c| c.reason == ReviewReason::WeakBridge)
+            .count(),
+        trained,
+        timings,
+    };
+    Linkage {
+        pairs,
+        weights,
+        methods,
+        clusters,
+        model,
+        report,
+    }
+}
+
+/// One comparison's part of an explanation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contribution {
+    /// Comparison name.
+    pub comparison: String,
+    /// Left value.
+    pub left: String,
+    /// Right value.
+    pub right: String,
+    /// The level reached.
+    pub level: String,
+    /// P(level | match).
+    pub m: Option<f64>,
+    /// P(level | non-match).
+    pub u: Option<f64>,
+    /// Bits this comparison adds (0 for null).
+    pub weight: f64,
+    /// Of which term-frequency adjustment.
+    pub term_frequency_adjustment: f64,
+    /// A note for the reader (e.g. NIKs of two people born the same day).
+    pub note: Option<String>,
+}
+
+/// The waterfall of one pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// Left record id.
+    pub left: String,
+    /// Right record id.
+    pub right: String,
+    /// Starting point: the prior odds in bits.
+    pub prior_weight: f64,
+    /// Each comparison's contribution.
+    pub contributions: Vec<Contribution>,
+    /// Total match weight in bits.
+    pub match_weight: f64,
+    /// Match probability.
+    pub match_probability: f64,
+    /// The deterministic rule that links it, if any.
+    pub deterministic_rule: Option<String>,
+    /// Whether it is linked at the configured threshold.
+    pub linked: bool,
+}
+
+/// Explains the pair of records `a` and `b` (indices), whether or not they were candidates.
+pub fn explain(config: &Config, model: &Model, data: &Dataset, a: usize, b: usize) -> Explanation {
+    let pattern = block::pattern_of(data, a, b);
+    let pair = Pair {
+        left: a.min(b) as u32,
+        right: a.max(b) as u32,
+        pattern,
+    };
+    let mut contributions = Vec::new();
+    for (c, cm) in model.comparisons.iter().enumerate() {
+        let f = &data.features[c];
+        let l = pair.level(c) as usize;
+        let kind = config.comparisons[c].kind;
+        let null = l == null_level(kind) as usize;
+        let tf = if l == 0 && !null {
+            model.tf_adjustment(data, c, a, b)
+        } else {
+            0.0
+        };
+        let note = match (f, kind) {
+            (data::Feature::Nik { values, .. }, config::ComparisonKind::Nik)
+                if !null
+                    && compare::nik_relation(values[a], values[b]) == compare::NikRelation::OtherSerial =>
+            {
+                Some("same region and birth date, different serial: two different people (e.g. twins), not a typo".to_string())
+            }
+            _ => None,
+        };
+        contributions.push(Contribution {
+            comparison: cm.name.clone(),
+            left: f.display(a),
+            right: f.display(b),
+            level: level_names(kind)[l].to_string(),
+            m: (!null).then(|| cm.levels[l].m),
+            u: (!null).then(|| cm.levels[l].u),
+            weight: if null { 0.0 } else { cm.levels[l].weight + tf },
+            term_frequency_adjustment: tf,
+            note,
+        });
+    }
+    let match_weight = model.weight(data, a, b, pattern);
+    let checks = deterministic_checks(config);
+    let det = deterministic_rule(&checks, data, &pair)
+        .map(|k| config.deterministic[k as usize].name.clone());
+    let p = model::probability(match_weight);
+    Explanation {
+        left: data.ids.str(a),
+        right: data.ids.str(b),
+        prior_weight: model.prior_weight(),
+        contributions,
+        match_weight,
+        match_probability: p,
+        linked: det.is_some() || p >= config.clustering.threshold,
+        deterministic_rule: det,
+    }
+}
+
+fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, LinkError> {
+    std::fs::File::create(path)
+        .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
+        .map_err(|source| LinkError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> LinkError + '_ {
+    move |source| LinkError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Writes `pairs.csv`, `clusters.csv`, `review.csv`, `model.json` and `link-report.json`.
+pub fn write_outputs(
+    config: &Config,
+    data: &Dataset,
+    linkage: &Linkage,
+    out: &Path,
+) -> Result<(), LinkError> {
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    // pairs.csv
+    let path = out.join("pairs.csv");
+    let mut w = create(&path)?;
+    let mut head = String::from("left,right,method,match_weight,match_probability");
+    for c in &config.comparisons {
+        head.push(',');
+        head.push_str(&c.name);
+    }
+    head.push_str(",rules\n");
+    w.write_all(head.as_bytes()).map_err(io(&path))?;
+    let min = config.model.output_min_probability;
+    let mut line = Vec::with_capacity(256);
+    for ((p, &wt), m) in linkage
+        .pairs
+        .iter()
+        .zip(&linkage.weights)
+        .zip(&linkage.methods)
+    {
+        let prob = model::probability(f64::from(wt));
+        if *m == Method::None && prob < min {
+            continue;
+        }
+        line.clear();
+        push_csv(&mut line, data.ids.get(p.left as usize));
+        line.push(b',');
+        push_csv(&mut line, data.ids.get(p.right as usize));
+        let method = match m {
+            Method::None => "none",
+            Method::Probabilistic => "probabilistic",
+            Method::Deterministic(k) => config.deterministic[*k as usize].name.as_str(),
+        };
+        let _ = write!(line, ",{method},{wt:.3},{prob:.6}");
+        for (c, cc) in config.comparisons.iter().enumerate() {
+            line.push(b',');
+            line.extend_from_slice(level_names(cc.kind)[p.level(c) as usize].as_bytes());
+        }
+        line.push(b',');
+        let mut first = true;
+        for (r, rule) in config.blocking.iter().enumerate() {
+            if p.rules() & (1 << r) != 0 {
+                if !first {
+                    line.push(b'+');
+                }
+                first = false;
+                line.extend_from_slice(rule.name.as_bytes());
+            }
+        }
+        line.push(b'\n');
+        w.write_all(&line).map_err(io(&path))?;
+    }
+    w.flush().map_err(io(&path))?;
+    // clusters.csv
+    let path = out.join("clusters.csv");
+    let mut w = create(&path)?;
+    w.write_all(b"id,cluster,review\n").map_err(io(&path))?;
+    for i in 0..data.len() {
+        line.clear();
+        push_csv(&mut line, data.ids.get(i));
+        let c = linkage.clusters.cluster[i] as usize;
+        line.push(b',');
+        push_csv(&mut line, data.ids.get(c));
+        let r = linkage.clusters.review[i];
+        if r != 0 {
+            let _ = write!(line, ",{r}");
+        } else {
+            line.push(b',');
+        }
+        line.push(b'\n');
+        w.write_all(&line).map_err(io(&path))?;
+    }
+    w.flush().map_err(io(&path))?;
+    // review.csv: one row per link involved in a review case.
+    let path = out.join("review.csv");
+    let mut w = create(&path)?;
+    w.write_all(b"review,reason,records,left,right,match_probability\n")
+        .map_err(io(&path))?;
+    for case in &linkage.clusters.cases {
+        let reason = match case.reason {
+            ReviewReason::DistinctIdentifiers => "distinct_identifiers",
+            ReviewReason::WeakBridge => "weak_bridge",
+        };
+        for &(a, b, p) in &case.edges {
+            line.clear();
+            let _ = write!(line, "{},{reason},{},", case.id, case.records.len());
+            push_csv(&mut line, data.ids.get(a as usize));
+            line.push(b',');
+            push_csv(&mut line, data.ids.get(b as usize));
+            let _ = writeln!(line, ",{p:.6}");
+            w.write_all(&line).map_err(io(&path))?;
+        }
+    }
+    w.flush().map_err(io(&path))?;
+    let path = out.join("model.json");
+    let text = serde_json::to_string_pretty(&linkage.model)
+        .map_err(|e| LinkError::Model(e.to_string()))?;
+    std::fs::write(&path, text).map_err(io(&path))?;
+    let path = out.join("link-report.json");
+    let text = serde_json::to_string_pretty(&linkage.report)
+        .map_err(|e| LinkError::Model(e.to_string()))?;
+    std::fs::write(&path, text).map_err(io(&path))?;
+    Ok(())
+}
+
+fn push_csv(out: &mut Vec<u8>, field: &[u8]) {
+    if field
+        .iter()
+        .any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
+    {
+        out.push(b'"');
+        for &c in field {
+            if c == b'"' {
+                out.push(b'"');
+            }
+            out.push(c);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(field);
+    }
+}
