@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::compare::{nik_relation, NikRelation};
+use crate::compare::nik_relation;
 use crate::data::Feature;
 
 /// An accepted link.
@@ -80,7 +80,12 @@ impl UnionFind {
 }
 
 /// Clusters `n` records from accepted edges; `distinct` is the identifier feature, if any.
-pub fn cluster(n: usize, edges: &[Edge], distinct: Option<&Feature>, bridge_min: f64) -> Clusters {
+pub fn cluster(
+    n: usize,
+    edges: &[Edge],
+    distinct: Option<Identifiers<'_>>,
+    bridge_min: f64,
+) -> Clusters {
     let mut uf = UnionFind::new(n);
     for e in edges {
         uf.union(e.a, e.b);
@@ -130,9 +135,19 @@ pub fn cluster(n: usize, edges: &[Edge], distinct: Option<&Feature>, bridge_min:
     }
 }
 
+/// The identifier that must not be merged: its feature and, if an authoritative source is
+/// configured, the values that source holds.
+#[derive(Clone, Copy)]
+pub struct Identifiers<'a> {
+    /// The identifier comparison's feature.
+    pub feature: &'a Feature,
+    /// Values confirmed by the authoritative source (sorted), if there is one.
+    pub confirmed: Option<&'a [u64]>,
+}
+
 type Split = (Vec<Vec<u32>>, Option<(ReviewReason, Vec<(u32, u32, f64)>)>);
 
-fn split_component(edges: &[Edge], distinct: Option<&Feature>, bridge_min: f64) -> Split {
+fn split_component(edges: &[Edge], distinct: Option<Identifiers<'_>>, bridge_min: f64) -> Split {
     let mut nodes: Vec<u32> = edges.iter().flat_map(|e| [e.a, e.b]).collect();
     nodes.sort_unstable();
     nodes.dedup();
@@ -178,9 +193,9 @@ fn split_component(edges: &[Edge], distinct: Option<&Feature>, bridge_min: f64) 
     }
     // Distinct identifiers within each part.
     let mut out: Vec<Vec<u32>> = Vec::new();
-    if let Some(feature) = distinct {
+    if let Some(ids) = distinct {
         for part in parts {
-            match split_identifiers(&part, &nodes, &adj, &removed, edges, feature) {
+            match split_identifiers(&part, &nodes, &adj, &removed, edges, ids) {
                 Some((groups, joined)) => {
                     reason = Some(ReviewReason::DistinctIdentifiers);
                     flagged.extend(joined);
@@ -199,20 +214,24 @@ fn split_component(edges: &[Edge], distinct: Option<&Feature>, bridge_min: f64) 
     (out, reason.map(|r| (r, flagged)))
 }
 
-fn identifier(feature: &Feature, record: usize) -> Option<u64> {
-    if !feature.is_valid(record) {
+fn identifier(ids: Identifiers<'_>, record: usize) -> Option<u64> {
+    if !ids.feature.is_valid(record) {
         return None;
     }
-    match feature {
-        Feature::Nik { values, .. } => Some(values[record]),
-        Feature::Exact { ids, .. } => Some(u64::from(ids[record])),
-        _ => None,
+    let v = match ids.feature {
+        Feature::Nik { values, .. } => values[record],
+        Feature::Exact { ids, .. } => u64::from(ids[record]),
+        _ => return None,
+    };
+    match ids.confirmed {
+        Some(c) if c.binary_search(&v).is_err() => None,
+        _ => Some(v),
     }
 }
 
 fn same_identifier(feature: &Feature, x: u64, y: u64) -> bool {
     match feature {
-        Feature::Nik { .. } => matches!(nik_relation(x, y), NikRelation::Exact | NikRelation::Typo),
+        Feature::Nik { .. } => nik_relation(x, y).agrees(),
         _ => x == y,
     }
 }
@@ -224,12 +243,13 @@ fn split_identifiers(
     adj: &[Vec<(usize, usize)>],
     removed: &[bool],
     edges: &[Edge],
-    feature: &Feature,
+    ids: Identifiers<'_>,
 ) -> Option<(Vec<Vec<u32>>, Vec<(u32, u32, f64)>)> {
+    let feature = ids.feature;
     // Group the identifiers present (one typo apart = the same).
     let mut values: Vec<u64> = part
         .iter()
-        .filter_map(|&x| identifier(feature, nodes[x] as usize))
+        .filter_map(|&x| identifier(ids, nodes[x] as usize))
         .collect();
     values.sort_unstable();
     values.dedup();
@@ -258,7 +278,7 @@ fn split_identifiers(
     }
     let mut group = vec![usize::MAX; adj.len()];
     for &x in part {
-        if let Some(v) = identifier(feature, nodes[x] as usize) {
+        if let Some(v) = identifier(ids, nodes[x] as usize) {
             if let Ok(pos) = values.binary_search(&v) {
                 group[x] = group_of_value[pos];
             }
@@ -415,12 +435,26 @@ mod tests {
         // 0 and 1: same birth prefix, other serial (two people); 2 has no NIK and links to
         // 1 strongly; 3 is a typo of 0.
         let edges = [e(0, 1, 0.8), e(1, 2, 0.99), e(0, 2, 0.6), e(0, 3, 0.99)];
-        let c = cluster(4, &edges, Some(&nik), 0.99);
+        let ids = Identifiers {
+            feature: &nik,
+            confirmed: None,
+        };
+        let c = cluster(4, &edges, Some(ids), 0.99);
         assert_eq!(c.cluster[0], c.cluster[3]);
         assert_eq!(c.cluster[1], c.cluster[2]);
         assert_ne!(c.cluster[0], c.cluster[1]);
         assert_eq!(c.cases.len(), 1);
         assert_eq!(c.cases[0].reason, ReviewReason::DistinctIdentifiers);
         assert_eq!(c.cases[0].parts.len(), 2);
+        // When only 3571011502490001 is confirmed by the authority, the other NIK counts as
+        // a probable error: nothing is split.
+        let confirmed = [3571011502490001u64];
+        let ids = Identifiers {
+            feature: &nik,
+            confirmed: Some(&confirmed),
+        };
+        let c = cluster(4, &edges, Some(ids), 0.99);
+        assert!(c.cases.is_empty());
+        assert!(c.cluster.iter().all(|&x| x == 0));
     }
 }

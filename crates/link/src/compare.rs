@@ -143,19 +143,38 @@ pub fn phonetic(token: &[u8]) -> Vec<u8> {
     out
 }
 
-/// How two NIKs (16 digits each) relate, by their structure: region of issue (6), birth date
-/// with sex (6), serial (4).
+/// How two NIKs (16 digits each) relate, by their structure: region of issue (6 digits), birth
+/// date with sex (6: the day plus 40 for women), serial (4).
+///
+/// Only a difference that no two real people could show counts as a typo. Two people born on
+/// the same day differ only in the serial when registered in the same district, and often only
+/// in one digit of the district when registered in neighbouring ones (serial 0001 is the most
+/// common serial of all); a brother and sister born on one day differ only in the day's tens
+/// digit (by 4). Those are disagreements, whatever their edit distance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NikRelation {
     /// The same number.
     Exact,
-    /// One edit apart (a substitution or a swap of neighbours) outside the serial: a typo.
+    /// One substitution in the birth-date part, or a swap of neighbouring digits outside the
+    /// region part: a typo.
     Typo,
-    /// Same region and birth date, different serial: two different people registered in the
-    /// same district on the same birth date (twins, or strangers). Disagreement, not a typo.
+    /// Same region and birth date, different serial: two people registered in one district on
+    /// the same birth date (twins, or strangers).
     OtherSerial,
+    /// One edit in the region part only: a typo, or a person of a neighbouring district with
+    /// the same birth date and serial. Counted as disagreement.
+    OtherRegion,
+    /// Only the sex flag differs (day and day + 40): a brother and sister born the same day.
+    OtherSex,
     /// Anything else.
     Different,
+}
+
+impl NikRelation {
+    /// Whether the relation counts as agreement (exact or typo).
+    pub fn agrees(self) -> bool {
+        matches!(self, NikRelation::Exact | NikRelation::Typo)
+    }
 }
 
 /// Compares two 16-digit NIKs held as numbers.
@@ -166,25 +185,29 @@ pub fn nik_relation(a: u64, b: u64) -> NikRelation {
     if a / 10_000 == b / 10_000 {
         return NikRelation::OtherSerial;
     }
-    if a % 10_000 != b % 10_000 {
-        // The serials differ and so does the prefix: at least two edits unless a swap
-        // crosses the boundary between birth date and serial.
-        let (da, db) = (digits16(a), digits16(b));
-        return if da[11] == db[12]
-            && da[12] == db[11]
-            && da[..11] == db[..11]
-            && da[13..] == db[13..]
-        {
-            NikRelation::Typo
-        } else {
-            NikRelation::Different
-        };
-    }
     let (da, db) = (digits16(a), digits16(b));
-    let diffs: Vec<usize> = (0..16).filter(|&k| da[k] != db[k]).collect();
-    match diffs.as_slice() {
-        [_] => NikRelation::Typo,
-        [p, q] if *q == p + 1 && da[*p] == db[*q] && da[*q] == db[*p] => NikRelation::Typo,
+    let mut diffs = [0usize; 3];
+    let mut n = 0;
+    for k in 0..16 {
+        if da[k] != db[k] {
+            if n == 3 {
+                return NikRelation::Different;
+            }
+            diffs[n] = k;
+            n += 1;
+        }
+    }
+    match &diffs[..n] {
+        [p] if *p < 6 => NikRelation::OtherRegion,
+        [6] if da[6].abs_diff(db[6]) == 4 => NikRelation::OtherSex,
+        [p] if *p < 12 => NikRelation::Typo,
+        [p, q] if *q == p + 1 && da[*p] == db[*q] && da[*q] == db[*p] => {
+            if *q < 6 {
+                NikRelation::OtherRegion
+            } else {
+                NikRelation::Typo
+            }
+        }
         _ => NikRelation::Different,
     }
 }
@@ -242,13 +265,19 @@ mod tests {
         assert_eq!(nik_relation(a, a), NikRelation::Exact);
         assert_eq!(nik_relation(a, 3571011502490002), NikRelation::OtherSerial);
         assert_eq!(nik_relation(a, 3571011502480001), NikRelation::Typo);
-        assert_eq!(nik_relation(a, 3571015102490001), NikRelation::Typo);
         assert_eq!(nik_relation(a, 3571011502940001), NikRelation::Typo);
+        assert_eq!(nik_relation(a, 3571011052490001), NikRelation::Typo);
         // A swap across the date/serial boundary is still one typo.
         assert_eq!(
             nik_relation(3571011502490101, 3571011502409101),
             NikRelation::Typo
         );
+        // Same birth date and serial in a neighbouring district: another person.
+        assert_eq!(nik_relation(a, 3571031502490001), NikRelation::OtherRegion);
+        assert_eq!(nik_relation(a, 3571101502490001), NikRelation::OtherRegion);
+        // Brother and sister born the same day.
+        assert_eq!(nik_relation(a, 3571015502490001), NikRelation::OtherSex);
         assert_eq!(nik_relation(a, 3578011502481001), NikRelation::Different);
+        assert!(NikRelation::Typo.agrees() && !NikRelation::OtherSerial.agrees());
     }
 }

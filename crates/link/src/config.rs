@@ -103,6 +103,12 @@ pub struct ComparisonConfig {
     /// Thresholds: `name` [close JW, far JW] (default [0.92, 0.80]); `numeric` [close, far].
     #[serde(default)]
     pub thresholds: Vec<f64>,
+    /// A column saying whether the value is valid (e.g. ingest's `nik_status`); with
+    /// `valid_values`, a value is valid only when that column holds one of them.
+    pub valid_column: Option<String>,
+    /// The values of `valid_column` that mean valid (default `["valid"]`).
+    #[serde(default)]
+    pub valid_values: Vec<String>,
 }
 
 /// A blocking rule: records whose keys are all equal (and present) form candidate pairs.
@@ -189,6 +195,10 @@ pub struct ClusteringConfig {
     /// A comparison of kind `nik` (or `exact`) whose values identify a person: a cluster holding
     /// two valid values that are not one typo apart is a conflict and goes to review, split.
     pub distinct: Option<String>,
+    /// The authoritative source for `distinct` (e.g. `siak`): an identifier counts as a
+    /// person's only when a record of this source holds it, so a typo that happens to be well
+    /// formed does not split a cluster. Without it, every valid identifier counts.
+    pub authority_source: Option<String>,
     /// A bridge (the only link between two parts of a cluster, each of at least two records)
     /// below this match probability is cut and sent to review.
     #[serde(default = "default_bridge")]
@@ -207,6 +217,7 @@ impl Default for ClusteringConfig {
         ClusteringConfig {
             threshold: default_threshold(),
             distinct: None,
+            authority_source: None,
             bridge_min_probability: default_bridge(),
         }
     }

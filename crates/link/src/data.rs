@@ -371,6 +371,27 @@ pub fn load(config: &Config, name: &str, input: impl Read) -> Result<Dataset, Li
     let source_col = config.input.source.as_deref().map(column).transpose()?;
     let mut builders = Vec::new();
     let mut comp_cols = Vec::new();
+    let mut valid_cols: Vec<Option<(usize, Vec<Vec<u8>>)>> = Vec::new();
+    for c in &config.comparisons {
+        valid_cols.push(match &c.valid_column {
+            None => None,
+            Some(v) => {
+                let values = if c.valid_values.is_empty() {
+                    vec![b"valid".to_vec()]
+                } else {
+                    c.valid_values
+                        .iter()
+                        .map(|x| x.as_bytes().to_vec())
+                        .collect()
+                };
+                Some((column(v)?, values))
+            }
+        });
+    }
+    let mut validity: Vec<Option<Vec<bool>>> = valid_cols
+        .iter()
+        .map(|v| v.as_ref().map(|_| Vec::new()))
+        .collect();
     for c in &config.comparisons {
         comp_cols.push(column(&c.column)?);
         builders.push(match c.kind {
@@ -511,6 +532,12 @@ pub fn load(config: &Config, name: &str, input: impl Read) -> Result<Dataset, Li
                 ),
             }
         }
+        for (v, out) in valid_cols.iter().zip(validity.iter_mut()) {
+            if let (Some((c, values)), Some(out)) = (v, out) {
+                let f = field(*c);
+                out.push(values.iter().any(|x| x.as_slice() == f));
+            }
+        }
         for (rule, out) in rules.iter().zip(keys.iter_mut()) {
             key_buf.clear();
             let mut ok = true;
@@ -530,7 +557,8 @@ pub fn load(config: &Config, name: &str, input: impl Read) -> Result<Dataset, Li
     }
     let features = builders
         .into_iter()
-        .map(|b| match b {
+        .zip(validity)
+        .map(|(b, validity)| match b {
             Builder::Exact(ids, i) => Feature::Exact {
                 ids,
                 counts: i.counts,
@@ -553,7 +581,18 @@ pub fn load(config: &Config, name: &str, input: impl Read) -> Result<Dataset, Li
                 far,
             },
             Builder::Date(values) => Feature::Date { values },
-            Builder::Nik(values, valid) => Feature::Nik { values, valid },
+            Builder::Nik(values, valid) => {
+                // A validity column, when configured, has the last word.
+                let valid = match validity {
+                    Some(v) => v
+                        .iter()
+                        .zip(&values)
+                        .map(|(&ok, &n)| ok && n != 0)
+                        .collect(),
+                    None => valid,
+                };
+                Feature::Nik { values, valid }
+            }
             Builder::Region(values) => Feature::Region { values },
             Builder::Numeric(values, close, far) => Feature::Numeric { values, close, far },
         })

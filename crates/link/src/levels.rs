@@ -108,7 +108,7 @@ pub fn level(f: &Feature, a: usize, b: usize) -> u8 {
             match nik_relation(x, y) {
                 NikRelation::Exact => 0,
                 NikRelation::Typo => 1,
-                NikRelation::OtherSerial | NikRelation::Different => 2,
+                _ => 2,
             }
         }
         Feature::Region { values } => {

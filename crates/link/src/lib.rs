@@ -227,6 +227,11 @@ pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
         .as_ref()
         .and_then(|d| config.comparisons.iter().position(|c| &c.name == d))
         .map(|c| &data.features[c]);
+    let confirmed = confirmed_identifiers(config, data, distinct);
+    let distinct = distinct.map(|feature| cluster::Identifiers {
+        feature,
+        confirmed: confirmed.as_deref(),
+    });
     let clusters = cluster::cluster(
         data.len(),
         &edges,
@@ -294,6 +299,30 @@ pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
     }
 }
 
+/// The identifier values held by the authoritative source's records (sorted), if configured.
+fn confirmed_identifiers(
+    config: &Config,
+    data: &Dataset,
+    feature: Option<&data::Feature>,
+) -> Option<Vec<u64>> {
+    let source = config.clustering.authority_source.as_ref()?;
+    let s = data.source_names.iter().position(|n| n == source)? as u16;
+    let mut values: Vec<u64> = match feature? {
+        data::Feature::Nik { values, .. } => (0..data.len())
+            .filter(|&i| data.sources[i] == s && values[i] != 0)
+            .map(|i| values[i])
+            .collect(),
+        data::Feature::Exact { ids, .. } => (0..data.len())
+            .filter(|&i| data.sources[i] == s && ids[i] != 0)
+            .map(|i| u64::from(ids[i]))
+            .collect(),
+        _ => return None,
+    };
+    values.sort_unstable();
+    values.dedup();
+    Some(values)
+}
+
 /// One comparison's part of an explanation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Contribution {
@@ -358,11 +387,20 @@ pub fn explain(config: &Config, model: &Model, data: &Dataset, a: usize, b: usiz
             0.0
         };
         let note = match (f, kind) {
-            (data::Feature::Nik { values, .. }, config::ComparisonKind::Nik)
-                if !null
-                    && compare::nik_relation(values[a], values[b]) == compare::NikRelation::OtherSerial =>
-            {
-                Some("same region and birth date, different serial: two different people (e.g. twins), not a typo".to_string())
+            (data::Feature::Nik { values, .. }, config::ComparisonKind::Nik) if !null => {
+                match compare::nik_relation(values[a], values[b]) {
+                    compare::NikRelation::OtherSerial => Some(
+                        "same district and birth date, different serial: two different people (e.g. twins), not a typo",
+                    ),
+                    compare::NikRelation::OtherRegion => Some(
+                        "one digit apart in the district code only: as likely a person of a neighbouring district born the same day, so counted as disagreement",
+                    ),
+                    compare::NikRelation::OtherSex => Some(
+                        "only the sex flag of the day differs: a brother and sister born the same day, not a typo",
+                    ),
+                    _ => None,
+                }
+                .map(str::to_string)
             }
             _ => None,
         };
