@@ -34,9 +34,9 @@ pub struct PrepareArgs {
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// The configuration (TOML); see configs/link/.
-    #[arg(long, default_value = "configs/link/dtsen-persons.toml")]
-    config: PathBuf,
+    /// The configuration (TOML); default: the registry's own (configs/link/dtsen-persons.toml, built in).
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// The input file (delimited, with a header).
     #[arg(long)]
     input: PathBuf,
@@ -78,9 +78,9 @@ pub struct EvalArgs {
 
 #[derive(clap::Args)]
 pub struct ExplainArgs {
-    /// The configuration used for the run.
-    #[arg(long, default_value = "configs/link/dtsen-persons.toml")]
-    config: PathBuf,
+    /// The configuration used for the run (default: the built-in registry configuration).
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// The model (model.json of a run).
     #[arg(long)]
     model: PathBuf,
@@ -107,7 +107,13 @@ pub fn run(cmd: LinkCommand) -> Result<()> {
     }
 }
 
-pub(crate) fn read_config(path: &Path) -> Result<Config> {
+/// The registry's own matching configuration, built in.
+pub(crate) const DTSEN_PERSONS: &str = include_str!("../../../configs/link/dtsen-persons.toml");
+
+pub(crate) fn read_config(path: Option<&Path>) -> Result<Config> {
+    let Some(path) = path else {
+        return Config::parse(DTSEN_PERSONS).context("in the built-in dtsen-persons.toml");
+    };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the configuration {}", path.display()))?;
     Config::parse(&text).with_context(|| format!("in {}", path.display()))
@@ -125,7 +131,7 @@ pub(crate) fn load_input(config: &Config, path: &Path) -> Result<Dataset> {
 }
 
 fn link_run(a: RunArgs) -> Result<()> {
-    let config = read_config(&a.config)?;
+    let config = read_config(a.config.as_deref())?;
     let started = Instant::now();
     let data = load_input(&config, &a.input)?;
     let load_ms = started.elapsed().as_millis();
@@ -333,7 +339,7 @@ fn link_eval(a: EvalArgs) -> Result<()> {
 }
 
 fn link_explain(a: ExplainArgs) -> Result<()> {
-    let config = read_config(&a.config)?;
+    let config = read_config(a.config.as_deref())?;
     let text = std::fs::read_to_string(&a.model)
         .with_context(|| format!("cannot read the model {}", a.model.display()))?;
     let model = Model::load(&text, &config)?;

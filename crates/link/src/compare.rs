@@ -12,24 +12,60 @@ pub fn jaro(a: &[u8], b: &[u8]) -> f64 {
         return 1.0;
     }
     let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if b.len() > 64 {
+        return jaro_long(a, b);
+    }
+    // Matched flags as bit sets: names are short, so no allocation per comparison.
     let window = (b.len() / 2).saturating_sub(1);
-    // Matched flags: bit sets for the common short case, vectors beyond 128 bytes.
-    let mut b_used = vec![false; b.len()];
-    let mut a_match = Vec::with_capacity(a.len());
+    let (mut a_used, mut b_used) = (0u64, 0u64);
     let mut matches = 0usize;
     for (i, &ca) in a.iter().enumerate() {
         let lo = i.saturating_sub(window);
         let hi = (i + window + 1).min(b.len());
-        let mut found = false;
         for j in lo..hi {
-            if !b_used[j] && b[j] == ca {
-                b_used[j] = true;
-                found = true;
+            if b_used & (1 << j) == 0 && b[j] == ca {
+                b_used |= 1 << j;
+                a_used |= 1 << i;
                 matches += 1;
                 break;
             }
         }
-        a_match.push(found);
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut rest = b_used;
+    for (i, &ca) in a.iter().enumerate() {
+        if a_used & (1 << i) == 0 {
+            continue;
+        }
+        let k = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        if ca != b[k] {
+            transpositions += 1;
+        }
+    }
+    let m = matches as f64;
+    (m / a.len() as f64 + m / b.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0
+}
+
+fn jaro_long(a: &[u8], b: &[u8]) -> f64 {
+    let window = (b.len() / 2).saturating_sub(1);
+    let mut b_used = vec![false; b.len()];
+    let mut a_match = vec![false; a.len()];
+    let mut matches = 0usize;
+    for (i, &ca) in a.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(b.len());
+        for j in lo..hi {
+            if !b_used[j] && b[j] == ca {
+                b_used[j] = true;
+                a_match[i] = true;
+                matches += 1;
+                break;
+            }
+        }
     }
     if matches == 0 {
         return 0.0;
@@ -50,6 +86,27 @@ pub fn jaro(a: &[u8], b: &[u8]) -> f64 {
     }
     let m = matches as f64;
     (m / a.len() as f64 + m / b.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0
+}
+
+/// Whether two strings are at most one edit apart (insertion, deletion, substitution, or a
+/// swap of neighbours), without allocating.
+pub fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
+    let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if b.len() - a.len() > 1 {
+        return false;
+    }
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if p == a.len() {
+        return true;
+    }
+    if a.len() == b.len() {
+        // Substitution at p, or a swap of p and p + 1.
+        a[p + 1..] == b[p + 1..]
+            || (p + 1 < a.len() && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..])
+    } else {
+        // Insertion into the shorter at p.
+        a[p..] == b[p + 1..]
+    }
 }
 
 /// Jaro–Winkler similarity (prefix scale 0.1, prefix up to 4 bytes).
@@ -247,6 +304,33 @@ mod tests {
         assert_eq!(osa_distance(b"CA", b"ABC", 5), 3);
         assert_eq!(osa_distance(b"AGUS", b"BAMBANG SETIAWAN", 2), 3);
         assert_eq!(osa_distance(b"", b"AB", 5), 2);
+    }
+
+    #[test]
+    fn jaro_long_and_short_paths_agree() {
+        let long_a = "A".repeat(40) + &"B".repeat(40);
+        let long_b = "A".repeat(39) + &"B".repeat(42);
+        let j = jaro(long_a.as_bytes(), long_b.as_bytes());
+        assert!((j - jaro_long(long_a.as_bytes(), long_b.as_bytes())).abs() < 1e-12);
+        for (x, y) in [
+            ("MARTHA", "MARHTA"),
+            ("SITI AMINAH", "SITI AMINA"),
+            ("AB", "BA"),
+        ] {
+            assert!(
+                (jaro(x.as_bytes(), y.as_bytes()) - jaro_long(x.as_bytes(), y.as_bytes())).abs()
+                    < 1e-12
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_edit_agrees_with_osa(a in "[ABC]{0,6}", b in "[ABC]{0,6}") {
+            let (a, b) = (a.as_bytes(), b.as_bytes());
+            proptest::prop_assert_eq!(within_one_edit(a, b), osa_distance(a, b, 1) <= 1);
+            proptest::prop_assert!((jaro(a, b) - jaro(b, a)).abs() < 1e-12);
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! then `null` (a value missing on either side, which contributes nothing). A pair's level
 //! per comparison is computed here from the prepared features of its two records.
 
-use crate::compare::{jaro_winkler, nik_relation, osa_distance, NikRelation};
+use crate::compare::{jaro_winkler, nik_relation, within_one_edit, NikRelation};
 use crate::config::ComparisonKind;
 use crate::data::Feature;
 
@@ -88,7 +88,7 @@ pub fn level(f: &Feature, a: usize, b: usize) -> u8 {
             }
             let (s, t) = (text.get(a), text.get(b));
             let jw = jaro_winkler(s, t);
-            if jw >= *close || osa_distance(s, t, 1) <= 1 {
+            if jw >= *close || within_one_edit(s, t) {
                 return 2;
             }
             if tokens_contained(s, t) {

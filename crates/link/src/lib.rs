@@ -468,45 +468,50 @@ pub fn write_outputs(
     head.push_str(",rules\n");
     w.write_all(head.as_bytes()).map_err(io(&path))?;
     let min = config.model.output_min_probability;
-    let mut line = Vec::with_capacity(256);
-    for ((p, &wt), m) in linkage
-        .pairs
-        .iter()
-        .zip(&linkage.weights)
-        .zip(&linkage.methods)
-    {
-        let prob = model::probability(f64::from(wt));
-        if *m == Method::None && prob < min {
-            continue;
-        }
-        line.clear();
-        push_csv(&mut line, data.ids.get(p.left as usize));
-        line.push(b',');
-        push_csv(&mut line, data.ids.get(p.right as usize));
-        let method = match m {
-            Method::None => "none",
-            Method::Probabilistic => "probabilistic",
-            Method::Deterministic(k) => config.deterministic[*k as usize].name.as_str(),
-        };
-        let _ = write!(line, ",{method},{wt:.3},{prob:.6}");
-        for (c, cc) in config.comparisons.iter().enumerate() {
-            line.push(b',');
-            line.extend_from_slice(level_names(cc.kind)[p.level(c) as usize].as_bytes());
-        }
-        line.push(b',');
-        let mut first = true;
-        for (r, rule) in config.blocking.iter().enumerate() {
-            if p.rules() & (1 << r) != 0 {
-                if !first {
-                    line.push(b'+');
+    let indices: Vec<usize> = (0..linkage.pairs.len()).collect();
+    let chunks: Vec<Vec<u8>> = indices
+        .par_chunks(1 << 15)
+        .map(|chunk| {
+            let mut line = Vec::with_capacity(chunk.len() * 96);
+            for &k in chunk {
+                let (p, wt, m) = (&linkage.pairs[k], linkage.weights[k], &linkage.methods[k]);
+                let prob = model::probability(f64::from(wt));
+                if *m == Method::None && prob < min {
+                    continue;
                 }
-                first = false;
-                line.extend_from_slice(rule.name.as_bytes());
+                push_csv(&mut line, data.ids.get(p.left as usize));
+                line.push(b',');
+                push_csv(&mut line, data.ids.get(p.right as usize));
+                let method = match m {
+                    Method::None => "none",
+                    Method::Probabilistic => "probabilistic",
+                    Method::Deterministic(k) => config.deterministic[*k as usize].name.as_str(),
+                };
+                let _ = write!(line, ",{method},{wt:.3},{prob:.6}");
+                for (c, cc) in config.comparisons.iter().enumerate() {
+                    line.push(b',');
+                    line.extend_from_slice(level_names(cc.kind)[p.level(c) as usize].as_bytes());
+                }
+                line.push(b',');
+                let mut first = true;
+                for (r, rule) in config.blocking.iter().enumerate() {
+                    if p.rules() & (1 << r) != 0 {
+                        if !first {
+                            line.push(b'+');
+                        }
+                        first = false;
+                        line.extend_from_slice(rule.name.as_bytes());
+                    }
+                }
+                line.push(b'\n');
             }
-        }
-        line.push(b'\n');
-        w.write_all(&line).map_err(io(&path))?;
+            line
+        })
+        .collect();
+    for chunk in chunks {
+        w.write_all(&chunk).map_err(io(&path))?;
     }
+    let mut line = Vec::with_capacity(256);
     w.flush().map_err(io(&path))?;
     // clusters.csv
     let path = out.join("clusters.csv");
