@@ -100,19 +100,17 @@ pub fn run(cmd: LinkCommand) -> Result<()> {
         LinkCommand::Eval(a) => link_eval(a),
         LinkCommand::Explain(a) => link_explain(a),
         LinkCommand::Prepare(a) => {
-            let n = prepare(&a.ingested, &a.out)?;
+            let n = dtsen_link::registry::prepare(&a.ingested, &a.out)?;
             println!("{n} person records written to {}", a.out.display());
             Ok(())
         }
     }
 }
 
-/// The registry's own matching configuration, built in.
-pub(crate) const DTSEN_PERSONS: &str = include_str!("../../../configs/link/dtsen-persons.toml");
-
 pub(crate) fn read_config(path: Option<&Path>) -> Result<Config> {
     let Some(path) = path else {
-        return Config::parse(DTSEN_PERSONS).context("in the built-in dtsen-persons.toml");
+        return Config::parse(dtsen_link::DTSEN_PERSONS_CONFIG)
+            .context("in the built-in dtsen-persons.toml");
     };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the configuration {}", path.display()))?;
@@ -353,78 +351,4 @@ fn link_explain(a: ExplainArgs) -> Result<()> {
     let e = dtsen_link::explain(&config, &model, &data, left, right);
     println!("{}", serde_json::to_string_pretty(&e)?);
     Ok(())
-}
-
-/// The columns of the linking file `prepare` writes.
-pub(crate) const PREPARED_COLUMNS: [&str; 10] = [
-    "source",
-    "line",
-    "nik",
-    "nik_status",
-    "name_std",
-    "birth_date",
-    "sex",
-    "region",
-    "kk",
-    "family_key",
-];
-
-/// Joins persons.tsv with families.tsv (Regsosek members take their family's region and KK)
-/// into one CSV for linking. Returns the number of records written.
-pub(crate) fn prepare(ingested: &Path, out: &Path) -> Result<u64> {
-    let tsv = |name: &str| -> Result<csv::Reader<std::fs::File>> {
-        let path = ingested.join(name);
-        csv::ReaderBuilder::new()
-            .delimiter(b'\t')
-            .quoting(false)
-            .flexible(true)
-            .from_path(&path)
-            .with_context(|| format!("cannot open {} (run dtsen ingest first)", path.display()))
-    };
-    let index = |r: &csv::StringRecord, name: &str, file: &str| -> Result<usize> {
-        r.iter()
-            .position(|h| h == name)
-            .with_context(|| format!("{file}: no column {name:?}"))
-    };
-    let mut families = std::collections::HashMap::new();
-    let mut rdr = tsv("families.tsv")?;
-    let h = rdr.headers()?.clone();
-    let (fk, fkk, freg) = (
-        index(&h, "family_key", "families.tsv")?,
-        index(&h, "kk", "families.tsv")?,
-        index(&h, "region", "families.tsv")?,
-    );
-    for row in rdr.records() {
-        let row = row.context("reading families.tsv")?;
-        let get = |k: usize| row.get(k).unwrap_or("").to_string();
-        families.insert(get(fk), (get(fkk), get(freg)));
-    }
-    let mut rdr = tsv("persons.tsv")?;
-    let h = rdr.headers()?.clone();
-    let cols: Vec<usize> = PREPARED_COLUMNS
-        .iter()
-        .map(|c| index(&h, c, "persons.tsv"))
-        .collect::<Result<_>>()?;
-    let mut w =
-        csv::Writer::from_path(out).with_context(|| format!("cannot write {}", out.display()))?;
-    w.write_record(PREPARED_COLUMNS)?;
-    let mut n = 0u64;
-    for row in rdr.records() {
-        let row = row.context("reading persons.tsv")?;
-        let mut values: Vec<&str> = cols.iter().map(|&k| row.get(k).unwrap_or("")).collect();
-        if values[0] == "regsosek_anggota" {
-            if let Some((kk, region)) = families.get(values[9]) {
-                if values[8].is_empty() {
-                    values[8] = kk;
-                }
-                if values[7].is_empty() {
-                    values[7] = region;
-                }
-            }
-        }
-        w.write_record(&values)?;
-        n += 1;
-    }
-    w.flush()?;
-    Ok(n)
 }

@@ -91,16 +91,25 @@ pub fn cluster(
         uf.union(e.a, e.b);
     }
     let root: Vec<u32> = (0..n as u32).map(|i| uf.find(i)).collect();
-    // Group edges and members by component (only components with links).
-    let mut comp_edges: foldhash::HashMap<u32, Vec<Edge>> = Default::default();
-    for e in edges {
-        comp_edges.entry(root[e.a as usize]).or_default().push(*e);
+    // Edges grouped by component: sorted by root, then cut into slices.
+    let mut sorted: Vec<(u32, Edge)> = edges.iter().map(|e| (root[e.a as usize], *e)).collect();
+    sorted.par_sort_unstable_by_key(|x| (x.0, x.1.a, x.1.b));
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    while start < sorted.len() {
+        let mut end = start + 1;
+        while end < sorted.len() && sorted[end].0 == sorted[start].0 {
+            end += 1;
+        }
+        ranges.push((start, end));
+        start = end;
     }
-    let mut comps: Vec<(u32, Vec<Edge>)> = comp_edges.into_iter().collect();
-    comps.sort_unstable_by_key(|c| c.0);
-    let results: Vec<(Vec<Vec<u32>>, Option<(ReviewReason, Vec<(u32, u32, f64)>)>)> = comps
+    let results: Vec<Split> = ranges
         .par_iter()
-        .map(|(_, es)| split_component(es, distinct, bridge_min))
+        .map(|&(s, e)| {
+            let es: Vec<Edge> = sorted[s..e].iter().map(|x| x.1).collect();
+            split_component(&es, distinct, bridge_min)
+        })
         .collect();
     let mut cluster = root.clone();
     let mut review = vec![0u32; n];
@@ -148,6 +157,19 @@ pub struct Identifiers<'a> {
 type Split = (Vec<Vec<u32>>, Option<(ReviewReason, Vec<(u32, u32, f64)>)>);
 
 fn split_component(edges: &[Edge], distinct: Option<Identifiers<'_>>, bridge_min: f64) -> Split {
+    // Most components are one link between two records.
+    if let [e] = edges {
+        let ids = distinct.map(|d| (identifier(d, e.a as usize), identifier(d, e.b as usize), d));
+        if let Some((Some(x), Some(y), d)) = ids {
+            if !same_identifier(d.feature, x, y) {
+                return (
+                    vec![vec![e.a], vec![e.b]],
+                    Some((ReviewReason::DistinctIdentifiers, vec![(e.a, e.b, e.p)])),
+                );
+            }
+        }
+        return (vec![vec![e.a.min(e.b), e.a.max(e.b)]], None);
+    }
     let mut nodes: Vec<u32> = edges.iter().flat_map(|e| [e.a, e.b]).collect();
     nodes.sort_unstable();
     nodes.dedup();

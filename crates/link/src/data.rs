@@ -5,6 +5,8 @@
 use std::hash::BuildHasher;
 use std::io::Read;
 
+use rayon::prelude::*;
+
 use dtsen_core::date::Date;
 use dtsen_core::nik::Nik;
 use foldhash::HashMap;
@@ -213,6 +215,8 @@ pub(crate) fn is_missing(s: &[u8]) -> bool {
 
 struct Interner {
     map: HashMap<Box<[u8]>, u32>,
+    /// By precomputed hash: the first value seen with that hash (others go to `map`).
+    by_hash: HashMap<u64, u32>,
     counts: Vec<u32>,
     values: Texts,
 }
@@ -223,8 +227,27 @@ impl Interner {
         values.push(b"");
         Interner {
             map: HashMap::default(),
+            by_hash: HashMap::default(),
             counts: vec![0],
             values,
+        }
+    }
+    /// Interns `s` whose hash was computed beforehand (in parallel); a value whose hash an
+    /// earlier, different value already holds goes through the exact map.
+    fn id_hashed(&mut self, hash: u64, s: &[u8]) -> u32 {
+        match self.by_hash.get(&hash) {
+            Some(&id) if self.values.get(id as usize) == s => {
+                self.counts[id as usize] += 1;
+                id
+            }
+            Some(_) => self.id(s),
+            None => {
+                let id = self.counts.len() as u32;
+                self.by_hash.insert(hash, id);
+                self.counts.push(1);
+                self.values.push(s);
+                id
+            }
         }
     }
     fn id(&mut self, s: &[u8]) -> u32 {
@@ -331,7 +354,7 @@ pub fn pack_nik(s: &[u8]) -> u64 {
 }
 
 /// Reads a delimited file into a prepared [`Dataset`].
-pub fn load(config: &Config, name: &str, input: impl Read) -> Result<Dataset, LinkError> {
+pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Dataset, LinkError> {
     let delimiter = config.delimiter()?;
     let quoting = config.input.quoting.unwrap_or(delimiter != b'\t');
     let mut reader = csv::ReaderBuilder::new()
@@ -435,126 +458,166 @@ pub fn load(config: &Config, name: &str, input: impl Read) -> Result<Dataset, Li
     let mut source_index: HashMap<Vec<u8>, u16> = HashMap::default();
     let mut keys: Vec<Vec<u64>> = vec![Vec::new(); rules.len()];
     let mut short_rows = 0usize;
-    let mut record = csv::ByteRecord::new();
-    let mut id_buf = Vec::new();
-    let mut key_buf = Vec::new();
-    let mut sorted_buf = Vec::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                return Err(LinkError::Input(format!("{name}, line {line}: {e}")));
-            }
-        }
-        if record.len() < names.len() {
-            short_rows += 1;
-        }
-        let field = |k: usize| -> &[u8] { record.get(k).map_or(&[][..], trim) };
-        id_buf.clear();
-        for (n, &c) in id_cols.iter().enumerate() {
-            if n > 0 {
-                id_buf.push(b':');
-            }
-            id_buf.extend_from_slice(field(c));
-        }
-        ids.push(&id_buf);
-        let source = match source_col {
-            None => 0,
-            Some(c) => {
-                let s = field(c);
-                match source_index.get(s) {
-                    Some(&k) => k,
-                    None => {
-                        let k = source_names.len() as u16;
-                        if k == u16::MAX {
-                            return Err(LinkError::Input(format!(
-                                "{name}: more than 65,534 distinct sources; is input.source the right column?"
-                            )));
-                        }
-                        source_names.push(String::from_utf8_lossy(s).into_owned());
-                        source_index.insert(s.to_vec(), k);
-                        k
+    let kinds: Vec<(ComparisonKind, bool)> = config
+        .comparisons
+        .iter()
+        .zip(&valid_cols)
+        .map(|(c, v)| (c.kind, v.is_some()))
+        .collect();
+    let prep = Prep {
+        id_cols: &id_cols,
+        comp_cols: &comp_cols,
+        kinds: &kinds,
+        valid_cols: &valid_cols,
+        rules: &rules,
+        hasher,
+        reference,
+        width: names.len(),
+    };
+    // A reader thread parses CSV into batches of records; groups of batches are prepared in
+    // parallel (parsing values, phonetic keys, hashes) into columns, then merged in file
+    // order (interning by precomputed hash), so the result does not depend on the threads.
+    const BATCH: usize = 8_192;
+    const GROUP: usize = 4;
+    type Batch = (Vec<csv::ByteRecord>, usize);
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Result<Batch, LinkError>>(2 * GROUP);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<csv::ByteRecord>>();
+    std::thread::scope(|scope| -> Result<(), LinkError> {
+        scope.spawn(move || loop {
+            let mut batch = empty_rx
+                .try_recv()
+                .unwrap_or_else(|_| (0..BATCH).map(|_| csv::ByteRecord::new()).collect());
+            let mut count = 0;
+            let mut end = false;
+            while count < BATCH {
+                match reader.read_byte_record(&mut batch[count]) {
+                    Ok(false) => {
+                        end = true;
+                        break;
+                    }
+                    Ok(true) => count += 1,
+                    Err(e) => {
+                        let line = e.position().map_or(0, |p| p.line());
+                        let _ = full_tx
+                            .send(Err(LinkError::Input(format!("{name}, line {line}: {e}"))));
+                        return;
                     }
                 }
             }
-        };
-        sources.push(source);
-        for (b, &c) in builders.iter_mut().zip(&comp_cols) {
-            let v = field(c);
-            let v = if is_missing(v) { &[][..] } else { v };
-            match b {
-                Builder::Exact(ids, interner) => {
-                    ids.push(if v.is_empty() { 0 } else { interner.id(v) })
-                }
-                Builder::Name {
-                    ids,
-                    names,
-                    sorted,
-                    sorted_names,
-                    text,
-                    ..
-                } => {
-                    text.push(v);
-                    if v.is_empty() {
-                        ids.push(0);
-                        sorted.push(0);
-                    } else {
-                        ids.push(names.id(v));
-                        let mut tokens: Vec<&[u8]> =
-                            v.split(|&c| c == b' ').filter(|t| !t.is_empty()).collect();
-                        tokens.sort_unstable();
-                        sorted_buf.clear();
-                        for t in &tokens {
-                            sorted_buf.extend_from_slice(t);
-                            sorted_buf.push(b' ');
-                        }
-                        sorted.push(sorted_names.id(&sorted_buf));
+            if full_tx.send(Ok((batch, count))).is_err() || end {
+                return;
+            }
+        });
+        let mut group: Vec<Batch> = Vec::with_capacity(GROUP);
+        let mut finished = false;
+        while !finished {
+            group.clear();
+            while group.len() < GROUP {
+                match full_rx.recv() {
+                    Ok(message) => group.push(message?),
+                    Err(_) => {
+                        finished = true;
+                        break;
                     }
                 }
-                Builder::Date(values) => values.push(pack_date(v)),
-                Builder::Nik(values, valid) => {
-                    let n = pack_nik(v);
-                    values.push(n);
-                    valid.push(
-                        n != 0
-                            && std::str::from_utf8(v)
-                                .is_ok_and(|s| Nik::parse_structure(s, reference).is_ok()),
-                    );
+            }
+            let prepared: Vec<BatchOut> = group
+                .par_iter()
+                .map(|(batch, count)| prep.batch(&batch[..*count]))
+                .collect();
+            for ((batch, count), out) in group.drain(..).zip(prepared) {
+                short_rows += out.short_rows;
+                for k in 0..out.ids.len() {
+                    ids.push(out.ids.get(k));
                 }
-                Builder::Region(values) => values.push(pack_region(v)),
-                Builder::Numeric(values, ..) => values.push(
-                    std::str::from_utf8(v)
-                        .ok()
-                        .and_then(|s| s.parse::<f64>().ok())
-                        .unwrap_or(f64::NAN),
-                ),
-            }
-        }
-        for (v, out) in valid_cols.iter().zip(validity.iter_mut()) {
-            if let (Some((c, values)), Some(out)) = (v, out) {
-                let f = field(*c);
-                out.push(values.iter().any(|x| x.as_slice() == f));
-            }
-        }
-        for (rule, out) in rules.iter().zip(keys.iter_mut()) {
-            key_buf.clear();
-            let mut ok = true;
-            for (e, c) in rule {
-                if !e.append(field(*c), &mut key_buf) {
-                    ok = false;
-                    break;
+                for record in &batch[..count] {
+                    let source = match source_col {
+                        None => 0,
+                        Some(c) => {
+                            let s = record.get(c).map_or(&[][..], trim);
+                            match source_index.get(s) {
+                                Some(&k) => k,
+                                None => {
+                                    let k = source_names.len() as u16;
+                                    if k == u16::MAX {
+                                        return Err(LinkError::Input(format!(
+                                            "{name}: more than 65,534 distinct sources; is input.source the right column?"
+                                        )));
+                                    }
+                                    source_names.push(String::from_utf8_lossy(s).into_owned());
+                                    source_index.insert(s.to_vec(), k);
+                                    k
+                                }
+                            }
+                        }
+                    };
+                    sources.push(source);
                 }
-                key_buf.push(0x1f);
+                for (b, col) in builders.iter_mut().zip(out.columns) {
+                    match (b, col) {
+                        (Builder::Exact(ids, interner), Column::Text(texts, hashes)) => {
+                            for (k, &h) in hashes.iter().enumerate() {
+                                let t = texts.get(k);
+                                ids.push(if t.is_empty() {
+                                    0
+                                } else {
+                                    interner.id_hashed(h, t)
+                                });
+                            }
+                        }
+                        (
+                            Builder::Name {
+                                ids,
+                                names,
+                                sorted,
+                                sorted_names,
+                                text,
+                                ..
+                            },
+                            Column::Name {
+                                texts,
+                                hashes,
+                                sorted: st,
+                                sorted_hashes,
+                            },
+                        ) => {
+                            for k in 0..texts.len() {
+                                let t = texts.get(k);
+                                text.push(t);
+                                if t.is_empty() {
+                                    ids.push(0);
+                                    sorted.push(0);
+                                } else {
+                                    ids.push(names.id_hashed(hashes[k], t));
+                                    sorted
+                                        .push(sorted_names.id_hashed(sorted_hashes[k], st.get(k)));
+                                }
+                            }
+                        }
+                        (Builder::Date(values), Column::Date(v)) => values.extend(v),
+                        (Builder::Nik(values, ok), Column::Nik(v, w)) => {
+                            values.extend(v);
+                            ok.extend(w);
+                        }
+                        (Builder::Region(values), Column::Region(v)) => values.extend(v),
+                        (Builder::Numeric(values, ..), Column::Number(v)) => values.extend(v),
+                        // Builders and columns are made from the same kinds in the same order.
+                        _ => unreachable!("a prepared column of another kind than its comparison"),
+                    }
+                }
+                for (v, out_valid) in validity.iter_mut().zip(out.validity) {
+                    if let Some(v) = v {
+                        v.extend(out_valid);
+                    }
+                }
+                for (all, k) in keys.iter_mut().zip(out.keys) {
+                    all.extend(k);
+                }
+                let _ = empty_tx.send(batch);
             }
-            out.push(if ok {
-                hasher.hash_one(&key_buf[..]).max(1)
-            } else {
-                0
-            });
         }
-    }
+        Ok(())
+    })?;
     let features = builders
         .into_iter()
         .zip(validity)
@@ -613,6 +676,183 @@ pub fn load(config: &Config, name: &str, input: impl Read) -> Result<Dataset, Li
 
 fn trim(s: &[u8]) -> &[u8] {
     s.trim_ascii()
+}
+
+/// A batch of records prepared in columns.
+struct BatchOut {
+    ids: Texts,
+    columns: Vec<Column>,
+    validity: Vec<Vec<bool>>,
+    keys: Vec<Vec<u64>>,
+    short_rows: usize,
+}
+
+/// One comparison's values for a batch.
+enum Column {
+    Text(Texts, Vec<u64>),
+    Name {
+        texts: Texts,
+        hashes: Vec<u64>,
+        sorted: Texts,
+        sorted_hashes: Vec<u64>,
+    },
+    Date(Vec<u32>),
+    Nik(Vec<u64>, Vec<bool>),
+    Region(Vec<u64>),
+    Number(Vec<f64>),
+}
+
+/// What the parallel preparation needs.
+struct Prep<'a> {
+    id_cols: &'a [usize],
+    comp_cols: &'a [usize],
+    kinds: &'a [(ComparisonKind, bool)],
+    valid_cols: &'a [Option<(usize, Vec<Vec<u8>>)>],
+    rules: &'a [Vec<(KeyExpr, usize)>],
+    hasher: foldhash::fast::FixedState,
+    reference: Date,
+    width: usize,
+}
+
+impl Prep<'_> {
+    fn batch(&self, records: &[csv::ByteRecord]) -> BatchOut {
+        let n = records.len();
+        let mut ids = Texts::default();
+        let mut columns: Vec<Column> = self
+            .kinds
+            .iter()
+            .map(|(kind, _)| match kind {
+                ComparisonKind::Exact => Column::Text(Texts::default(), Vec::with_capacity(n)),
+                ComparisonKind::Name => Column::Name {
+                    texts: Texts::default(),
+                    hashes: Vec::with_capacity(n),
+                    sorted: Texts::default(),
+                    sorted_hashes: Vec::with_capacity(n),
+                },
+                ComparisonKind::Date => Column::Date(Vec::with_capacity(n)),
+                ComparisonKind::Nik => Column::Nik(Vec::with_capacity(n), Vec::with_capacity(n)),
+                ComparisonKind::Region => Column::Region(Vec::with_capacity(n)),
+                ComparisonKind::Numeric => Column::Number(Vec::with_capacity(n)),
+            })
+            .collect();
+        let mut validity: Vec<Vec<bool>> = self
+            .valid_cols
+            .iter()
+            .map(|v| {
+                if v.is_some() {
+                    Vec::with_capacity(n)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let mut keys: Vec<Vec<u64>> = vec![Vec::with_capacity(n); self.rules.len()];
+        let mut short_rows = 0;
+        let mut buf = Vec::with_capacity(64);
+        let mut tokens: Vec<(usize, usize)> = Vec::with_capacity(8);
+        for record in records {
+            if record.len() < self.width {
+                short_rows += 1;
+            }
+            let field = |k: usize| -> &[u8] { record.get(k).map_or(&[][..], trim) };
+            buf.clear();
+            for (i, &c) in self.id_cols.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b':');
+                }
+                buf.extend_from_slice(field(c));
+            }
+            ids.push(&buf);
+            for ((col, &c), (_, has_valid)) in
+                columns.iter_mut().zip(self.comp_cols).zip(self.kinds)
+            {
+                let v = field(c);
+                let v = if is_missing(v) { &[][..] } else { v };
+                match col {
+                    Column::Text(texts, hashes) => {
+                        texts.push(v);
+                        hashes.push(self.hasher.hash_one(v));
+                    }
+                    Column::Name {
+                        texts,
+                        hashes,
+                        sorted,
+                        sorted_hashes,
+                    } => {
+                        texts.push(v);
+                        hashes.push(self.hasher.hash_one(v));
+                        tokens.clear();
+                        let mut start = 0;
+                        for (i, &ch) in v.iter().chain(std::iter::once(&b' ')).enumerate() {
+                            if ch == b' ' {
+                                if i > start {
+                                    tokens.push((start, i));
+                                }
+                                start = i + 1;
+                            }
+                        }
+                        tokens.sort_unstable_by(|x, y| v[x.0..x.1].cmp(&v[y.0..y.1]));
+                        buf.clear();
+                        for &(s0, e0) in &tokens {
+                            buf.extend_from_slice(&v[s0..e0]);
+                            buf.push(b' ');
+                        }
+                        sorted.push(&buf);
+                        sorted_hashes.push(self.hasher.hash_one(&buf[..]));
+                    }
+                    Column::Date(values) => values.push(pack_date(v)),
+                    Column::Nik(values, valid) => {
+                        let nik = pack_nik(v);
+                        values.push(nik);
+                        // With a validity column, that column decides.
+                        valid.push(
+                            nik != 0
+                                && (*has_valid
+                                    || std::str::from_utf8(v).is_ok_and(|s| {
+                                        Nik::parse_structure(s, self.reference).is_ok()
+                                    })),
+                        );
+                    }
+                    Column::Region(values) => values.push(pack_region(v)),
+                    Column::Number(values) => values.push(
+                        std::str::from_utf8(v)
+                            .ok()
+                            .and_then(|s| s.parse::<f64>().ok())
+                            .unwrap_or(f64::NAN),
+                    ),
+                }
+            }
+            for (v, out) in self.valid_cols.iter().zip(validity.iter_mut()) {
+                if let Some((c, values)) = v {
+                    let f = field(*c);
+                    out.push(values.iter().any(|x| x.as_slice() == f));
+                }
+            }
+            for (rule, out) in self.rules.iter().zip(keys.iter_mut()) {
+                buf.clear();
+                let mut ok = true;
+                for (e, c) in rule {
+                    if !e.append(field(*c), &mut buf) {
+                        ok = false;
+                        break;
+                    }
+                    buf.push(0x1f);
+                }
+                out.push(if ok {
+                    self.hasher.hash_one(&buf[..]).max(1)
+                } else {
+                    0
+                });
+            }
+        }
+        BatchOut {
+            ids,
+            columns,
+            validity,
+            keys,
+            short_rows,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod data;
 pub mod eval;
 pub mod levels;
 pub mod model;
+pub mod registry;
 
 use std::io::Write;
 use std::path::Path;
@@ -517,20 +518,30 @@ pub fn write_outputs(
     let path = out.join("clusters.csv");
     let mut w = create(&path)?;
     w.write_all(b"id,cluster,review\n").map_err(io(&path))?;
-    for i in 0..data.len() {
-        line.clear();
-        push_csv(&mut line, data.ids.get(i));
-        let c = linkage.clusters.cluster[i] as usize;
-        line.push(b',');
-        push_csv(&mut line, data.ids.get(c));
-        let r = linkage.clusters.review[i];
-        if r != 0 {
-            let _ = write!(line, ",{r}");
-        } else {
-            line.push(b',');
-        }
-        line.push(b'\n');
-        w.write_all(&line).map_err(io(&path))?;
+    let records: Vec<usize> = (0..data.len()).collect();
+    let chunks: Vec<Vec<u8>> = records
+        .par_chunks(1 << 16)
+        .map(|chunk| {
+            let mut line = Vec::with_capacity(chunk.len() * 48);
+            for &i in chunk {
+                push_csv(&mut line, data.ids.get(i));
+                line.push(b',');
+                push_csv(
+                    &mut line,
+                    data.ids.get(linkage.clusters.cluster[i] as usize),
+                );
+                line.push(b',');
+                let r = linkage.clusters.review[i];
+                if r != 0 {
+                    let _ = write!(line, "{r}");
+                }
+                line.push(b'\n');
+            }
+            line
+        })
+        .collect();
+    for chunk in chunks {
+        w.write_all(&chunk).map_err(io(&path))?;
     }
     w.flush().map_err(io(&path))?;
     // review.csv: one row per link involved in a review case.
@@ -582,3 +593,6 @@ fn push_csv(out: &mut Vec<u8>, field: &[u8]) {
         out.extend_from_slice(field);
     }
 }
+
+/// The registry's matching configuration (`configs/link/dtsen-persons.toml`), built in.
+pub const DTSEN_PERSONS_CONFIG: &str = include_str!("../../../configs/link/dtsen-persons.toml");

@@ -1,0 +1,181 @@
+//! The matching engine on the registry's own records: a generated regency (not the
+//! development seed), ingested, prepared and linked with the built-in configuration, measured
+//! against the generator's truth; a saved model gives the same clusters; every pair can be
+//! explained; conflicts are reviewed, never merged silently.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use dtsen_core::RegionCode;
+use dtsen_link::eval::{evaluate, EvalRecord};
+use dtsen_link::{link, Config, Model, DTSEN_PERSONS_CONFIG};
+
+fn load(config: &Config, path: &Path) -> dtsen_link::Dataset {
+    let file = std::fs::File::open(path).expect("linking file");
+    dtsen_link::data::load(config, "test", std::io::BufReader::new(file)).expect("load")
+}
+
+#[test]
+fn a_generated_regency_is_matched_with_f1_above_0_99() {
+    let base = std::env::temp_dir().join(format!("dtsen-test-link-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let (src, ing, input) = (base.join("src"), base.join("ing"), base.join("link-in.csv"));
+    let cfg = dtsen_synth::Config {
+        seed: 21,
+        persons: Some(25_000),
+        ..Default::default()
+    };
+    dtsen_synth::generate(&cfg, RegionCode::parse("35.77").ok(), &src, |_| {}).expect("generate");
+    let opts = dtsen_ingest::Options {
+        as_of: cfg.as_of,
+        ..Default::default()
+    };
+    dtsen_ingest::ingest(&src, &ing, &opts, |_| {}).expect("ingest");
+    let n = dtsen_link::registry::prepare(&ing, &input).expect("prepare");
+    assert!(n > 50_000, "{n} records");
+
+    let config = Config::parse(DTSEN_PERSONS_CONFIG).expect("built-in configuration");
+    let data = load(&config, &input);
+    let linkage = link(&config, &data, None);
+    assert!(linkage.report.trained);
+    assert!(
+        linkage.report.deterministic_links[0].1 > 0,
+        "the deterministic pass found nothing"
+    );
+    assert!(
+        linkage.report.probabilistic_links > 0,
+        "the probabilistic pass found nothing"
+    );
+
+    // Against the truth.
+    let mut truth: HashMap<String, (String, String)> = HashMap::new();
+    let mut rdr = csv::Reader::from_path(src.join("truth_records.csv")).expect("truth");
+    for r in rdr.records() {
+        let r = r.expect("truth row");
+        if !r[2].is_empty() {
+            truth.insert(
+                format!("{}:{}", &r[0], &r[1]),
+                (r[2].to_string(), r[0].to_string()),
+            );
+        }
+    }
+    let ids: Vec<String> = (0..data.len()).map(|i| data.ids.str(i)).collect();
+    let clusters: Vec<String> = linkage
+        .clusters
+        .cluster
+        .iter()
+        .map(|&c| c.to_string())
+        .collect();
+    let records: Vec<EvalRecord<'_>> = ids
+        .iter()
+        .zip(&clusters)
+        .filter_map(|(id, c)| {
+            truth.get(id).map(|(e, s)| EvalRecord {
+                id,
+                predicted: c,
+                truth: e,
+                source: s,
+            })
+        })
+        .collect();
+    assert_eq!(records.len(), data.len(), "every person record has a truth");
+    let e = evaluate(&records, 0, 0, 100);
+    assert!(e.pairwise.f1 >= 0.99, "pairwise F1 {:?}", e.pairwise);
+    assert!(
+        e.pairwise.precision >= 0.99,
+        "pairwise precision {:?}",
+        e.pairwise
+    );
+
+    // A saved model reloads and gives the same clusters.
+    let text = serde_json::to_string(&linkage.model).expect("model JSON");
+    let model = Model::load(&text, &config).expect("model reloads");
+    let again = link(&config, &data, Some(model));
+    assert!(!again.report.trained);
+    assert_eq!(again.clusters.cluster, linkage.clusters.cluster);
+
+    // Any pair explains itself, and the contributions add up to the weight.
+    let (a, b) = (
+        linkage.pairs[0].left as usize,
+        linkage.pairs[0].right as usize,
+    );
+    let x = dtsen_link::explain(&config, &linkage.model, &data, a, b);
+    let sum: f64 = x.prior_weight + x.contributions.iter().map(|c| c.weight).sum::<f64>();
+    assert!(
+        (sum - x.match_weight).abs() < 1e-9,
+        "{sum} vs {}",
+        x.match_weight
+    );
+    assert_eq!(x.contributions.len(), config.comparisons.len());
+    let far = dtsen_link::explain(&config, &linkage.model, &data, 0, data.len() - 1);
+    assert!(far.match_probability < 0.5 || far.deterministic_rule.is_some());
+
+    // Outputs are written.
+    let out = base.join("linked");
+    dtsen_link::write_outputs(&config, &data, &linkage, &out).expect("write");
+    for f in [
+        "pairs.csv",
+        "clusters.csv",
+        "review.csv",
+        "model.json",
+        "link-report.json",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn two_civil_registry_niks_are_sent_to_review_not_merged() {
+    // Two SIAK people born the same day in one village with the same name (NIKs differ only
+    // in the serial), and a DTKS record without a NIK that matches both.
+    let csv = "\
+source,line,nik,nik_status,name_std,birth_date,sex,region,kk,family_key
+siak,2,3571011502490001,valid,AHMAD SUBAGYO,1949-02-15,1,3571011001,3571011801180001,
+siak,3,3571011502490002,valid,AHMAD SUBAGYO,1949-02-15,1,3571011001,3571011801180002,
+dtks,2,,missing,AHMAD SUBAGYO,1949-02-15,1,3571011001,3571011801180001,
+siak,4,3571014107800001,valid,SITI AMINAH,1980-07-01,2,3571011001,3571011801180003,
+";
+    let mut text = String::from(DTSEN_PERSONS_CONFIG);
+    // Small data: a small u sample, and no minimum block issues.
+    text = text.replace("u_sample_pairs = 2000000", "u_sample_pairs = 10");
+    let config = Config::parse(&text).expect("config");
+    let data = dtsen_link::data::load(&config, "inline", csv.as_bytes()).expect("load");
+    let pairs = dtsen_link::block::candidate_pairs(&config, &data).0;
+    assert!(
+        pairs.iter().any(|p| (p.left, p.right) == (0, 1)),
+        "the twins are compared"
+    );
+    // Whatever the model, a link between the two SIAK NIKs must not merge them silently.
+    let edges: Vec<dtsen_link::cluster::Edge> = pairs
+        .iter()
+        .filter(|p| p.left < 3 && p.right < 3)
+        .map(|p| dtsen_link::cluster::Edge {
+            a: p.left,
+            b: p.right,
+            p: 0.95,
+        })
+        .collect();
+    let nik = &data.features[0];
+    let confirmed = [3571011502490001u64, 3571011502490002, 3571014107800001];
+    let ids = dtsen_link::cluster::Identifiers {
+        feature: nik,
+        confirmed: Some(&confirmed),
+    };
+    let c = dtsen_link::cluster::cluster(data.len(), &edges, Some(ids), 0.99);
+    assert_ne!(c.cluster[0], c.cluster[1], "two registered people merged");
+    assert_eq!(c.cases.len(), 1);
+    assert_eq!(
+        c.cases[0].reason,
+        dtsen_link::ReviewReason::DistinctIdentifiers
+    );
+    assert!(c.review[0] != 0 && c.review[1] != 0 && c.review[2] != 0);
+    // And the NIK comparison calls their NIKs a disagreement, explained.
+    let model = link(&config, &data, None).model;
+    let x = dtsen_link::explain(&config, &model, &data, 0, 1);
+    assert_eq!(x.contributions[0].level, "else");
+    assert!(x.contributions[0]
+        .note
+        .as_deref()
+        .is_some_and(|n| n.contains("different serial")));
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Benchmark: `dtsen link` against Splink 5 (DuckDB) on the same generated files, in one run.
+
+For each size it generates a region with the generator (ground truth beside it), ingests it,
+writes the linking file (`dtsen link prepare`), runs both engines under GNU time (wall clock,
+peak resident memory), evaluates both clusterings with `dtsen link eval` against the truth,
+and writes the table between the `bench:link` markers of BENCHMARKS.md.
+
+usage: python3 scripts/bench_link.py [--sizes 100k,1m,5m] [--work DIR] [--no-splink]
+Needs: a release build (cargo build --release), GNU time (apt-get install time), and network
+access to PyPI the first time (Splink is installed into a throwaway virtualenv).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DTSEN = os.path.join(ROOT, "target", "release", "dtsen")
+SPLINK_VERSION = "5.0.0"
+
+# records ≈ 2.37 × persons (SIAK, Regsosek members, DTKS, P3KE). Regions chosen so that
+# villages keep a realistic size after scaling; seeds differ from the development seed (7).
+SIZES = {
+    "100k": ("35.71", 42_200, 11),     # Kota Kediri, scaled down
+    "1m": ("35.01", 422_000, 12),      # Kabupaten Pacitan, scaled down
+    "5m": ("35.07", 2_110_000, 13),    # Kabupaten Malang, scaled down
+}
+
+
+def run(cmd, **kw):
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def timed(cmd, log):
+    """Runs cmd under GNU time; returns (wall seconds, peak RSS MiB)."""
+    with open(log, "w") as f:
+        run(["/usr/bin/time", "-v"] + cmd, stdout=f, stderr=subprocess.STDOUT)
+    text = open(log).read()
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text).group(1)
+    parts = [float(p) for p in wall.split(":")]
+    seconds = parts[-1] + 60 * parts[-2] + (3600 * parts[-3] if len(parts) == 3 else 0)
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
+    return seconds, rss
+
+
+def evaluate(clusters, truth, out):
+    res = subprocess.run(
+        [DTSEN, "link", "eval", "--clusters", clusters, "--truth", truth, "--out", out, "--json"],
+        check=True, capture_output=True, text=True)
+    return json.loads(res.stdout)
+
+
+def splink_python(work):
+    venv = os.path.join(work, "splink-venv")
+    py = os.path.join(venv, "bin", "python")
+    if not os.path.exists(py):
+        run([sys.executable, "-m", "venv", venv])
+        run([py, "-m", "pip", "install", "-q", f"splink=={SPLINK_VERSION}"])
+    return py
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="100k,1m,5m")
+    ap.add_argument("--work", default=os.path.join(ROOT, "target", "bench-link"))
+    ap.add_argument("--no-splink", action="store_true")
+    ap.add_argument("--reuse-splink", action="store_true",
+                    help="reuse Splink's figures from an earlier run on the same files (marked in the table)")
+    args = ap.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    py = None if args.no_splink else splink_python(args.work)
+    rows = []
+    for size in args.sizes.split(","):
+        region, persons, seed = SIZES[size]
+        d = os.path.join(args.work, size)
+        src, ing, inp = f"{d}/src", f"{d}/ing", f"{d}/link-in.csv"
+        if not os.path.exists(inp):
+            run([DTSEN, "generate", "--region", region, "--persons", str(persons),
+                 "--seed", str(seed), "--out", src], stdout=subprocess.DEVNULL)
+            run([DTSEN, "ingest", "--sources", src, "--out", ing], stdout=subprocess.DEVNULL)
+            run([DTSEN, "link", "prepare", "--ingested", ing, "--out", inp])
+        records = sum(1 for _ in open(inp)) - 1
+        truth = f"{src}/truth_records.csv"
+        ours = {}
+        ours["wall"], ours["rss"] = timed(
+            [DTSEN, "link", "run", "--input", inp, "--out", f"{d}/dtsen"], f"{d}/dtsen.log")
+        ours["eval"] = evaluate(f"{d}/dtsen/clusters.csv", truth, f"{d}/dtsen")
+        theirs = None
+        saved = f"{d}/splink/result.json"
+        if py and args.reuse_splink and os.path.exists(saved):
+            theirs = json.load(open(saved))
+            theirs["reused"] = True
+        elif py:
+            theirs = {}
+            theirs["wall"], theirs["rss"] = timed(
+                [py, os.path.join(ROOT, "scripts", "splink_run.py"), inp, f"{d}/splink"],
+                f"{d}/splink.log")
+            theirs["eval"] = evaluate(f"{d}/splink/clusters.csv", truth, f"{d}/splink")
+            json.dump(theirs, open(saved, "w"))
+        rows.append((size, region, persons, seed, records, ours, theirs))
+        print(json.dumps({"size": size, "records": records,
+                          "dtsen": {k: v for k, v in ours.items() if k != "eval"},
+                          "dtsen_f1": ours["eval"]["pairwise"]["f1"],
+                          "splink": theirs and {k: v for k, v in theirs.items() if k != "eval"},
+                          "splink_f1": theirs and theirs["eval"]["pairwise"]["f1"]}), flush=True)
+    write(rows)
+
+
+def cpu():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def write(rows):
+    lines = [
+        f"Measured {datetime.date.today()} on {cpu()}, {os.cpu_count()} cores, "
+        f"command `python3 scripts/bench_link.py --sizes {','.join(r[0] for r in rows)}`. "
+        f"Splink {SPLINK_VERSION} with DuckDB, configured as `scripts/splink_run.py` (same "
+        "input file, equivalent comparisons and blocking rules, u from 2M random pairs, EM "
+        "per blocking rule, threshold 0.5). Both clusterings evaluated by `dtsen link eval` "
+        "against the generator's truth (pairwise = every pair put in one cluster).",
+        "",
+        "| records | region, seed | engine | wall s | peak MiB | pairwise P | pairwise R | pairwise F1 | cluster P | cluster R | speed-up | memory |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for size, region, persons, seed, records, ours, theirs in rows:
+        for name, r in (("dtsen link", ours), ("Splink 5", theirs)):
+            if r is None:
+                continue
+            if r.get("reused"):
+                name += " (earlier run)"
+            e = r["eval"]
+            p = e["pairwise"]
+            speed = mem = ""
+            if name == "dtsen link" and theirs:
+                speed = f"{theirs['wall'] / ours['wall']:.1f}×"
+                mem = f"{ours['rss'] / theirs['rss']:.2f}×"
+            lines.append(
+                f"| {records:,} | {region}, {seed} | {name} | {r['wall']:.1f} | {r['rss']:.0f} | "
+                f"{p['precision']:.4f} | {p['recall']:.4f} | {p['f1']:.4f} | "
+                f"{e['cluster_precision']:.4f} | {e['cluster_recall']:.4f} | {speed} | {mem} |")
+    section = "\n".join(lines)
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    text = open(path).read()
+    begin, end = "<!-- bench:link:begin -->", "<!-- bench:link:end -->"
+    block = f"{begin}\n{section}\n{end}"
+    if begin in text:
+        text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+    else:
+        text += f"\n## Matching engine: dtsen link vs Splink\n\n{block}\n"
+    open(path, "w").write(text)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()
