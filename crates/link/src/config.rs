@@ -74,7 +74,8 @@ pub enum ComparisonKind {
     Name,
     /// Dates (`YYYY-MM-DD`, `DD-MM-YYYY`, `DD/MM/YYYY`; `00`/`98` unknown parts): exact,
     /// partial (agree where both are known), swapped (day and month swapped), year_off (same day
-    /// and month, year ±1), month_off (same year, one of day or month differs), else, null.
+    /// and month, year ±1), month_off (same year, one of day or month differs), near (within
+    /// ten years), else (further apart: a parent and a child), null.
     Date,
     /// Indonesian NIK by its structure: exact, typo (one edit outside the serial), else (which
     /// includes the same region and birth date with another serial), null (missing or not 16

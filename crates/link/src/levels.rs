@@ -25,6 +25,7 @@ pub fn level_names(kind: ComparisonKind) -> &'static [&'static str] {
             "swapped",
             "year_off",
             "month_off",
+            "near",
             "else",
             "null",
         ],
@@ -153,7 +154,7 @@ pub fn level(f: &Feature, a: usize, b: usize) -> u8 {
 /// or day.
 pub(crate) fn date_level(x: u32, y: u32) -> u8 {
     if x == 0 || y == 0 {
-        return 6;
+        return 7;
     }
     if x == y {
         return 0;
@@ -174,7 +175,10 @@ pub(crate) fn date_level(x: u32, y: u32) -> u8 {
     if ya == yb && (ma == mb || da == db) {
         return 4;
     }
-    5
+    if ya.abs_diff(yb) <= 10 {
+        return 5;
+    }
+    6
 }
 
 /// Whether every token of the name with fewer tokens appears in the other (a one-letter token
@@ -227,7 +231,10 @@ mod tests {
         assert_eq!(date_level(a, pack(1981, 3, 12)), 3);
         assert_eq!(date_level(a, pack(1980, 3, 21)), 4);
         assert_eq!(date_level(a, pack(1975, 7, 1)), 5);
-        assert_eq!(date_level(a, 0), 6);
+        assert_eq!(date_level(a, pack(1999, 4, 4)), 6);
+        assert_eq!(date_level(a, 0), 7);
+        assert_eq!(date_level(a, 0), null_level(ComparisonKind::Date));
+        assert_eq!(level_names(ComparisonKind::Date)[5], "near");
     }
 
     #[test]

@@ -466,7 +466,7 @@ pub fn write_outputs(
         head.push(',');
         head.push_str(&c.name);
     }
-    head.push_str(",rules\n");
+    head.push_str(",rule\n");
     w.write_all(head.as_bytes()).map_err(io(&path))?;
     let min = config.model.output_min_probability;
     let indices: Vec<usize> = (0..linkage.pairs.len()).collect();
@@ -488,21 +488,21 @@ pub fn write_outputs(
                     Method::Probabilistic => "probabilistic",
                     Method::Deterministic(k) => config.deterministic[*k as usize].name.as_str(),
                 };
-                let _ = write!(line, ",{method},{wt:.3},{prob:.6}");
+                line.push(b',');
+                line.extend_from_slice(method.as_bytes());
+                line.push(b',');
+                push_fixed(&mut line, f64::from(wt), 3);
+                line.push(b',');
+                push_fixed(&mut line, prob, 6);
                 for (c, cc) in config.comparisons.iter().enumerate() {
                     line.push(b',');
                     line.extend_from_slice(level_names(cc.kind)[p.level(c) as usize].as_bytes());
                 }
                 line.push(b',');
-                let mut first = true;
-                for (r, rule) in config.blocking.iter().enumerate() {
-                    if p.rules() & (1 << r) != 0 {
-                        if !first {
-                            line.push(b'+');
-                        }
-                        first = false;
-                        line.extend_from_slice(rule.name.as_bytes());
-                    }
+                // The rule that proposed the pair (the first whose keys it shares).
+                let first = p.rules().trailing_zeros() as usize;
+                if let Some(rule) = config.blocking.get(first) {
+                    line.extend_from_slice(rule.name.as_bytes());
                 }
                 line.push(b'\n');
             }
@@ -576,6 +576,28 @@ pub fn write_outputs(
     Ok(())
 }
 
+/// Appends `v` with exactly `decimals` decimals (as `format!("{v:.N}")` does for the values
+/// written here, without the formatting machinery: a million lines are written per run).
+fn push_fixed(out: &mut Vec<u8>, v: f64, decimals: u32) {
+    if !v.is_finite() || v.abs() >= 1e12 {
+        let _ = write!(out, "{v:.*}", decimals as usize);
+        return;
+    }
+    let scale = 10u64.pow(decimals);
+    let scaled = (v.abs() * scale as f64).round() as u64;
+    if v < 0.0 && scaled != 0 {
+        out.push(b'-');
+    }
+    let (whole, frac) = (scaled / scale, scaled % scale);
+    let _ = write!(out, "{whole}");
+    out.push(b'.');
+    let digits = frac.to_string();
+    for _ in digits.len()..decimals as usize {
+        out.push(b'0');
+    }
+    out.extend_from_slice(digits.as_bytes());
+}
+
 fn push_csv(out: &mut Vec<u8>, field: &[u8]) {
     if field
         .iter()
@@ -596,3 +618,45 @@ fn push_csv(out: &mut Vec<u8>, field: &[u8]) {
 
 /// The registry's matching configuration (`configs/link/dtsen-persons.toml`), built in.
 pub const DTSEN_PERSONS_CONFIG: &str = include_str!("../../../configs/link/dtsen-persons.toml");
+
+#[cfg(test)]
+mod write_tests {
+    use super::push_fixed;
+
+    #[test]
+    fn fixed_decimals_match_the_formatter() {
+        for v in [
+            0.0,
+            1.0,
+            -1.5,
+            56.025,
+            0.083587,
+            0.9999996,
+            -0.0004,
+            123.4567891,
+            1e-9,
+        ] {
+            for d in [3u32, 6] {
+                let mut out = Vec::new();
+                push_fixed(&mut out, v, d);
+                let want = format!("{v:.*}", d as usize);
+                // The formatter rounds half to even on the binary value; ours rounds half away
+                // from zero on the scaled value: allow a difference in the last digit only.
+                let got = String::from_utf8(out).unwrap_or_default();
+                let (g, w): (f64, f64) = (
+                    got.parse().unwrap_or(f64::NAN),
+                    want.parse().unwrap_or(f64::NAN),
+                );
+                assert!(
+                    (g - w).abs() <= 1.5 * 10f64.powi(-(d as i32)),
+                    "{v}: {got} vs {want}"
+                );
+                assert_eq!(
+                    got.split('.').nth(1).map(str::len),
+                    Some(d as usize),
+                    "{got}"
+                );
+            }
+        }
+    }
+}

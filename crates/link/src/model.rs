@@ -52,8 +52,15 @@ pub struct LevelModel {
     pub m: f64,
     /// P(level | different entities).
     pub u: f64,
-    /// log2(m / u): the level's contribution to the match weight.
+    /// log2(m / u): the level's contribution to the match weight (0 when unobserved).
     pub weight: f64,
+    /// Whether the level was seen in training (among likely matches or random pairs).
+    #[serde(default = "yes")]
+    pub observed: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Training summary.
@@ -181,11 +188,23 @@ impl SplitMix {
 /// The pairs are every pair within a random sample of about sqrt(2 × wanted) records (as
 /// Splink does): unbiased for u, and the sample's values stay in cache, which made this five
 /// times faster than drawing both records of each pair at random.
-fn estimate_u(config: &Config, data: &Dataset) -> (Vec<Vec<f64>>, usize) {
+fn estimate_u(config: &Config, data: &Dataset) -> (Vec<Vec<f64>>, Vec<Vec<u64>>, usize) {
     let n = data.len();
-    let comps = data.features.len();
     if n < 2 {
-        return (vec![Vec::new(); comps], 0);
+        let zeros: Vec<Vec<u64>> = config
+            .comparisons
+            .iter()
+            .map(|c| vec![0; level_names(c.kind).len()])
+            .collect();
+        let u = config
+            .comparisons
+            .iter()
+            .map(|c| {
+                let nn = null_level(c.kind) as usize;
+                vec![1.0 / nn as f64; nn]
+            })
+            .collect();
+        return (u, zeros, 0);
     }
     let wanted = config.model.u_sample_pairs.max(1) as f64;
     let scope = match data.mode {
@@ -249,7 +268,7 @@ fn estimate_u(config: &Config, data: &Dataset) -> (Vec<Vec<f64>>, usize) {
     let u = config
         .comparisons
         .iter()
-        .zip(total)
+        .zip(&total)
         .map(|(c, t)| {
             let nn = null_level(c.kind) as usize;
             let nonnull: u64 = t[..nn].iter().sum();
@@ -261,7 +280,38 @@ fn estimate_u(config: &Config, data: &Dataset) -> (Vec<Vec<f64>>, usize) {
                 .collect()
         })
         .collect();
-    (u, sampled)
+    (u, total, sampled)
+}
+
+/// Expected number of matching pairs at each level, given the parameters.
+fn match_mass(
+    pats: &[(&[u8], f64)],
+    active: &[bool],
+    nulls: &[usize],
+    u: &[Vec<f64>],
+    m: &[Vec<f64>],
+    share: f64,
+) -> Vec<Vec<f64>> {
+    let mut mass: Vec<Vec<f64>> = m.iter().map(|r| vec![0.0; r.len()]).collect();
+    for (lv, n) in pats {
+        let mut lm = share.max(1e-300).ln();
+        let mut lu = (1.0 - share).max(1e-300).ln();
+        for (c, &l) in lv.iter().enumerate() {
+            let l = l as usize;
+            if active[c] && l < nulls[c] {
+                lm += m[c][l].max(1e-300).ln();
+                lu += u[c][l].ln();
+            }
+        }
+        let w = 1.0 / (1.0 + (lu - lm).exp());
+        for (c, &l) in lv.iter().enumerate() {
+            let l = l as usize;
+            if active[c] && l < nulls[c] {
+                mass[c][l] += n * w;
+            }
+        }
+    }
+    mass
 }
 
 fn initial_m(levels: usize) -> Vec<f64> {
@@ -379,7 +429,7 @@ fn em(
 pub fn train(config: &Config, data: &Dataset, pairs: &[Pair]) -> Model {
     let comps = config.comparisons.len();
     let t0 = std::time::Instant::now();
-    let (u, sampled) = estimate_u(config, data);
+    let (u, u_counts, sampled) = estimate_u(config, data);
     let t_u = t0.elapsed();
     let nulls: Vec<usize> = config
         .comparisons
@@ -391,6 +441,7 @@ pub fn train(config: &Config, data: &Dataset, pairs: &[Pair]) -> Model {
     let t_pc = t0.elapsed();
     let mut sums: Vec<Vec<f64>> = m0.iter().map(|r| vec![0.0; r.len()]).collect();
     let mut times = vec![0usize; comps];
+    let mut mass: Vec<Vec<f64>> = m0.iter().map(|r| vec![0.0; r.len()]).collect();
     let mut sessions = Vec::new();
     for (r, rule) in config.blocking.iter().enumerate() {
         let columns: Vec<String> = rule
@@ -424,6 +475,12 @@ pub fn train(config: &Config, data: &Dataset, pairs: &[Pair]) -> Model {
             true,
             config.model.em_iterations,
         );
+        let session_mass = match_mass(&pats, &active, &nulls, &u, &m, share);
+        for (acc, sm) in mass.iter_mut().zip(&session_mass) {
+            for (a, b) in acc.iter_mut().zip(sm) {
+                *a += b;
+            }
+        }
         for c in 0..comps {
             if active[c] {
                 times[c] += 1;
@@ -487,11 +544,21 @@ pub fn train(config: &Config, data: &Dataset, pairs: &[Pair]) -> Model {
             levels: level_names(cc.kind)[..nulls[c]]
                 .iter()
                 .enumerate()
-                .map(|(l, name)| LevelModel {
-                    name: (*name).to_string(),
-                    m: m[c][l],
-                    u: u[c][l],
-                    weight: (m[c][l] / u[c][l]).log2(),
+                .map(|(l, name)| {
+                    // A level seen neither among the likely matches nor among random pairs
+                    // carries no evidence: it weighs nothing (rather than the floor's guess).
+                    let observed = times[c] == 0 || mass[c][l] >= 0.5 || u_counts[c][l] > 0;
+                    LevelModel {
+                        name: (*name).to_string(),
+                        m: m[c][l],
+                        u: u[c][l],
+                        weight: if observed {
+                            (m[c][l] / u[c][l]).log2()
+                        } else {
+                            0.0
+                        },
+                        observed,
+                    }
                 })
                 .collect(),
         })
