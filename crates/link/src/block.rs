@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::compare::phonetic;
+use crate::compare::phonetic_into;
 use crate::config::{Config, Mode};
 use crate::data::{is_missing, pack_date, Dataset};
 use crate::levels::level;
@@ -117,15 +117,35 @@ impl KeyExpr {
                 None => return false,
             },
             KeyFunc::Phonetic => match tokens.next() {
-                Some(t) => out.extend_from_slice(&phonetic(t)),
+                Some(t) => phonetic_into(t, out),
                 None => return false,
             },
             KeyFunc::SortedTokens => {
-                let mut all: Vec<&[u8]> = tokens.collect();
-                all.sort_unstable();
-                for t in all {
-                    out.extend_from_slice(t);
-                    out.push(b' ');
+                // Names have few tokens: sort them in place on the stack when they fit.
+                let mut few: [&[u8]; 8] = [&[]; 8];
+                let mut n = 0;
+                let mut more: Vec<&[u8]> = Vec::new();
+                for t in tokens {
+                    if n < 8 {
+                        few[n] = t;
+                        n += 1;
+                    } else {
+                        more.push(t);
+                    }
+                }
+                if more.is_empty() {
+                    few[..n].sort_unstable();
+                    for t in &few[..n] {
+                        out.extend_from_slice(t);
+                        out.push(b' ');
+                    }
+                } else {
+                    more.extend_from_slice(&few[..n]);
+                    more.sort_unstable();
+                    for t in more {
+                        out.extend_from_slice(t);
+                        out.push(b' ');
+                    }
                 }
             }
             KeyFunc::Prefix(n) => {
@@ -201,7 +221,9 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
     let mut oversized: Vec<foldhash::HashSet<u64>> = vec![Default::default(); rules];
     let mut all = Vec::new();
     let mut reports = Vec::new();
+    let debug = std::env::var_os("DTSEN_LINK_DEBUG").is_some();
     for r in 0..rules {
+        let t0 = std::time::Instant::now();
         let keys = &data.keys[r];
         let mut order: Vec<(u64, u32)> = keys
             .iter()
@@ -244,6 +266,7 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
             }
             start = end;
         }
+        let t_sort = t0.elapsed();
         let oversized = &oversized;
         let order = &order;
         let shared = |q: usize, i: usize, j: usize| {
@@ -288,6 +311,9 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
             report.pairs_proposed += proposed;
             report.pairs_new += pairs.len() as u64;
             all.extend(pairs);
+        }
+        if debug {
+            eprintln!("rule {r}: sort+groups {t_sort:?}, total {:?}", t0.elapsed());
         }
         reports.push(report);
     }

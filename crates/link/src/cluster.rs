@@ -242,7 +242,7 @@ fn identifier(ids: Identifiers<'_>, record: usize) -> Option<u64> {
     }
     let v = match ids.feature {
         Feature::Nik { values, .. } => values[record],
-        Feature::Exact { ids, .. } => u64::from(ids[record]),
+        Feature::Exact { hashes, .. } => hashes[record],
         _ => return None,
     };
     match ids.confirmed {

@@ -29,6 +29,12 @@ impl Texts {
         self.bytes.extend_from_slice(s);
         self.ends.push(self.bytes.len());
     }
+    /// Appends every string of `other`.
+    pub fn extend(&mut self, other: &Texts) {
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
     /// The `i`-th string.
     pub fn get(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
@@ -51,23 +57,25 @@ impl Texts {
 /// One comparison's prepared values for every record.
 #[derive(Debug)]
 pub enum Feature {
-    /// Interned values (0 = missing) and how often each occurs.
+    /// Values by 64-bit hash (0 = missing), how many records share each record's value, and
+    /// the text. Equality is equality of hashes: two different values collide with
+    /// probability 2^-64 per pair, far below any error the data has.
     Exact {
-        /// Value id per record.
-        ids: Vec<u32>,
-        /// Occurrences per value id.
+        /// Hash of the value per record (0 = missing).
+        hashes: Vec<u64>,
+        /// Records sharing the value, per record.
         counts: Vec<u32>,
-        /// The values, by id (index 0 is the empty missing value).
-        values: Texts,
+        /// The value of each record.
+        text: Texts,
     },
     /// Standardised names.
     Name {
-        /// Value id per record (0 = missing).
-        ids: Vec<u32>,
-        /// Occurrences per value id.
+        /// Hash of the name per record (0 = missing).
+        hashes: Vec<u64>,
+        /// Records sharing the name, per record.
         counts: Vec<u32>,
-        /// Id of the sorted token list per record, to recognise reordered names.
-        sorted: Vec<u32>,
+        /// Hash of the sorted token list per record, to recognise reordered names.
+        sorted: Vec<u64>,
         /// The name of each record.
         text: Texts,
         /// Jaro–Winkler threshold of `close`.
@@ -107,9 +115,8 @@ impl Feature {
     /// For term-frequency adjustment: the relative frequency of record `i`'s value.
     pub fn term_frequency(&self, i: usize, records: usize) -> Option<f64> {
         match self {
-            Feature::Exact { ids, counts, .. } | Feature::Name { ids, counts, .. } => {
-                let id = ids[i] as usize;
-                (id != 0).then(|| f64::from(counts[id]) / records.max(1) as f64)
+            Feature::Exact { hashes, counts, .. } | Feature::Name { hashes, counts, .. } => {
+                (hashes[i] != 0).then(|| f64::from(counts[i]) / records.max(1) as f64)
             }
             _ => None,
         }
@@ -118,8 +125,7 @@ impl Feature {
     /// Record `i`'s value as text, for explanations.
     pub fn display(&self, i: usize) -> String {
         match self {
-            Feature::Exact { ids, values, .. } => values.str(ids[i] as usize),
-            Feature::Name { text, .. } => text.str(i),
+            Feature::Exact { text, .. } | Feature::Name { text, .. } => text.str(i),
             Feature::Date { values } => {
                 let v = values[i];
                 if v == 0 {
@@ -149,8 +155,7 @@ impl Feature {
     pub fn is_valid(&self, i: usize) -> bool {
         match self {
             Feature::Nik { valid, .. } => valid[i],
-            Feature::Exact { ids, .. } => ids[i] != 0,
-            Feature::Name { ids, .. } => ids[i] != 0,
+            Feature::Exact { hashes, .. } | Feature::Name { hashes, .. } => hashes[i] != 0,
             Feature::Date { values } => values[i] != 0,
             Feature::Region { values } => values[i] != 0,
             Feature::Numeric { values, .. } => !values[i].is_nan(),
@@ -213,63 +218,11 @@ pub(crate) fn is_missing(s: &[u8]) -> bool {
     s.is_empty() || s == b"-" || s.eq_ignore_ascii_case(b"null")
 }
 
-struct Interner {
-    map: HashMap<Box<[u8]>, u32>,
-    /// By precomputed hash: the first value seen with that hash (others go to `map`).
-    by_hash: HashMap<u64, u32>,
-    counts: Vec<u32>,
-    values: Texts,
-}
-
-impl Interner {
-    fn new() -> Interner {
-        let mut values = Texts::default();
-        values.push(b"");
-        Interner {
-            map: HashMap::default(),
-            by_hash: HashMap::default(),
-            counts: vec![0],
-            values,
-        }
-    }
-    /// Interns `s` whose hash was computed beforehand (in parallel); a value whose hash an
-    /// earlier, different value already holds goes through the exact map.
-    fn id_hashed(&mut self, hash: u64, s: &[u8]) -> u32 {
-        match self.by_hash.get(&hash) {
-            Some(&id) if self.values.get(id as usize) == s => {
-                self.counts[id as usize] += 1;
-                id
-            }
-            Some(_) => self.id(s),
-            None => {
-                let id = self.counts.len() as u32;
-                self.by_hash.insert(hash, id);
-                self.counts.push(1);
-                self.values.push(s);
-                id
-            }
-        }
-    }
-    fn id(&mut self, s: &[u8]) -> u32 {
-        if let Some(&id) = self.map.get(s) {
-            self.counts[id as usize] += 1;
-            return id;
-        }
-        let id = self.counts.len() as u32;
-        self.map.insert(s.into(), id);
-        self.counts.push(1);
-        self.values.push(s);
-        id
-    }
-}
-
 enum Builder {
-    Exact(Vec<u32>, Interner),
+    Exact(Vec<u64>, Texts),
     Name {
-        ids: Vec<u32>,
-        names: Interner,
-        sorted: Vec<u32>,
-        sorted_names: Interner,
+        hashes: Vec<u64>,
+        sorted: Vec<u64>,
         text: Texts,
         close: f64,
         far: f64,
@@ -278,6 +231,31 @@ enum Builder {
     Nik(Vec<u64>, Vec<bool>),
     Region(Vec<u64>),
     Numeric(Vec<f64>, f64, f64),
+}
+
+/// How many records share each record's value (by hash; 0 = missing gets 0), in parallel.
+fn value_counts(hashes: &[u64]) -> Vec<u32> {
+    let mut order: Vec<(u64, u32)> = hashes
+        .iter()
+        .enumerate()
+        .filter(|(_, &h)| h != 0)
+        .map(|(i, &h)| (h, i as u32))
+        .collect();
+    order.par_sort_unstable();
+    let mut counts = vec![0u32; hashes.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && order[end].0 == order[start].0 {
+            end += 1;
+        }
+        let n = (end - start) as u32;
+        for &(_, i) in &order[start..end] {
+            counts[i as usize] = n;
+        }
+        start = end;
+    }
+    counts
 }
 
 /// Parses a date in `YYYY-MM-DD`, `DD-MM-YYYY` or `DD/MM/YYYY` (also `YYYY/MM/DD`), with
@@ -418,14 +396,12 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
     for c in &config.comparisons {
         comp_cols.push(column(&c.column)?);
         builders.push(match c.kind {
-            ComparisonKind::Exact => Builder::Exact(Vec::new(), Interner::new()),
+            ComparisonKind::Exact => Builder::Exact(Vec::new(), Texts::default()),
             ComparisonKind::Name => {
                 let (close, far) = name_thresholds(&c.thresholds);
                 Builder::Name {
-                    ids: Vec::new(),
-                    names: Interner::new(),
+                    hashes: Vec::new(),
                     sorted: Vec::new(),
-                    sorted_names: Interner::new(),
                     text: Texts::default(),
                     close,
                     far,
@@ -527,9 +503,7 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
                 .collect();
             for ((batch, count), out) in group.drain(..).zip(prepared) {
                 short_rows += out.short_rows;
-                for k in 0..out.ids.len() {
-                    ids.push(out.ids.get(k));
-                }
+                ids.extend(&out.ids);
                 for record in &batch[..count] {
                     let source = match source_col {
                         None => 0,
@@ -555,44 +529,27 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
                 }
                 for (b, col) in builders.iter_mut().zip(out.columns) {
                     match (b, col) {
-                        (Builder::Exact(ids, interner), Column::Text(texts, hashes)) => {
-                            for (k, &h) in hashes.iter().enumerate() {
-                                let t = texts.get(k);
-                                ids.push(if t.is_empty() {
-                                    0
-                                } else {
-                                    interner.id_hashed(h, t)
-                                });
-                            }
+                        (Builder::Exact(all, text), Column::Text(texts, hashes)) => {
+                            all.extend(hashes);
+                            text.extend(&texts);
                         }
                         (
                             Builder::Name {
-                                ids,
-                                names,
+                                hashes: all,
                                 sorted,
-                                sorted_names,
                                 text,
                                 ..
                             },
                             Column::Name {
                                 texts,
                                 hashes,
-                                sorted: st,
                                 sorted_hashes,
+                                ..
                             },
                         ) => {
-                            for k in 0..texts.len() {
-                                let t = texts.get(k);
-                                text.push(t);
-                                if t.is_empty() {
-                                    ids.push(0);
-                                    sorted.push(0);
-                                } else {
-                                    ids.push(names.id_hashed(hashes[k], t));
-                                    sorted
-                                        .push(sorted_names.id_hashed(sorted_hashes[k], st.get(k)));
-                                }
-                            }
+                            all.extend(hashes);
+                            sorted.extend(sorted_hashes);
+                            text.extend(&texts);
                         }
                         (Builder::Date(values), Column::Date(v)) => values.extend(v),
                         (Builder::Nik(values, ok), Column::Nik(v, w)) => {
@@ -622,22 +579,20 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
         .into_iter()
         .zip(validity)
         .map(|(b, validity)| match b {
-            Builder::Exact(ids, i) => Feature::Exact {
-                ids,
-                counts: i.counts,
-                values: i.values,
+            Builder::Exact(hashes, text) => Feature::Exact {
+                counts: value_counts(&hashes),
+                hashes,
+                text,
             },
             Builder::Name {
-                ids,
-                names,
+                hashes,
                 sorted,
                 text,
                 close,
                 far,
-                ..
             } => Feature::Name {
-                ids,
-                counts: names.counts,
+                counts: value_counts(&hashes),
+                hashes,
                 sorted,
                 text,
                 close,
@@ -693,7 +648,6 @@ enum Column {
     Name {
         texts: Texts,
         hashes: Vec<u64>,
-        sorted: Texts,
         sorted_hashes: Vec<u64>,
     },
     Date(Vec<u32>),
@@ -726,7 +680,6 @@ impl Prep<'_> {
                 ComparisonKind::Name => Column::Name {
                     texts: Texts::default(),
                     hashes: Vec::with_capacity(n),
-                    sorted: Texts::default(),
                     sorted_hashes: Vec::with_capacity(n),
                 },
                 ComparisonKind::Date => Column::Date(Vec::with_capacity(n)),
@@ -771,16 +724,24 @@ impl Prep<'_> {
                 match col {
                     Column::Text(texts, hashes) => {
                         texts.push(v);
-                        hashes.push(self.hasher.hash_one(v));
+                        hashes.push(if v.is_empty() {
+                            0
+                        } else {
+                            self.hasher.hash_one(v).max(1)
+                        });
                     }
                     Column::Name {
                         texts,
                         hashes,
-                        sorted,
                         sorted_hashes,
                     } => {
                         texts.push(v);
-                        hashes.push(self.hasher.hash_one(v));
+                        if v.is_empty() {
+                            hashes.push(0);
+                            sorted_hashes.push(0);
+                            continue;
+                        }
+                        hashes.push(self.hasher.hash_one(v).max(1));
                         tokens.clear();
                         let mut start = 0;
                         for (i, &ch) in v.iter().chain(std::iter::once(&b' ')).enumerate() {
@@ -797,8 +758,7 @@ impl Prep<'_> {
                             buf.extend_from_slice(&v[s0..e0]);
                             buf.push(b' ');
                         }
-                        sorted.push(&buf);
-                        sorted_hashes.push(self.hasher.hash_one(&buf[..]));
+                        sorted_hashes.push(self.hasher.hash_one(&buf[..]).max(1));
                     }
                     Column::Date(values) => values.push(pack_date(v)),
                     Column::Nik(values, valid) => {

@@ -2,7 +2,9 @@
 //! then `null` (a value missing on either side, which contributes nothing). A pair's level
 //! per comparison is computed here from the prepared features of its two records.
 
-use crate::compare::{jaro_winkler, nik_relation, within_one_edit, NikRelation};
+use crate::compare::{
+    jaro_winkler, jaro_winkler_bound, nik_relation, within_one_edit, NikRelation,
+};
 use crate::config::ComparisonKind;
 use crate::data::Feature;
 
@@ -59,8 +61,8 @@ pub(crate) fn name_thresholds(t: &[f64]) -> (f64, f64) {
 /// The level of the pair (`a`, `b`) for one prepared comparison.
 pub fn level(f: &Feature, a: usize, b: usize) -> u8 {
     match f {
-        Feature::Exact { ids, .. } => {
-            let (x, y) = (ids[a], ids[b]);
+        Feature::Exact { hashes, .. } => {
+            let (x, y) = (hashes[a], hashes[b]);
             if x == 0 || y == 0 {
                 2
             } else if x == y {
@@ -70,14 +72,14 @@ pub fn level(f: &Feature, a: usize, b: usize) -> u8 {
             }
         }
         Feature::Name {
-            ids,
+            hashes,
             sorted,
             text,
             close,
             far,
             ..
         } => {
-            let (x, y) = (ids[a], ids[b]);
+            let (x, y) = (hashes[a], hashes[b]);
             if x == 0 || y == 0 {
                 return 6;
             }
@@ -88,7 +90,12 @@ pub fn level(f: &Feature, a: usize, b: usize) -> u8 {
                 return 1;
             }
             let (s, t) = (text.get(a), text.get(b));
-            let jw = jaro_winkler(s, t);
+            // Most pairs of different names cannot reach `far`: skip the full computation.
+            let jw = if jaro_winkler_bound(s, t) < *far {
+                0.0
+            } else {
+                jaro_winkler(s, t)
+            };
             if jw >= *close || within_one_edit(s, t) {
                 return 2;
             }

@@ -313,9 +313,9 @@ fn confirmed_identifiers(
             .filter(|&i| data.sources[i] == s && values[i] != 0)
             .map(|i| values[i])
             .collect(),
-        data::Feature::Exact { ids, .. } => (0..data.len())
-            .filter(|&i| data.sources[i] == s && ids[i] != 0)
-            .map(|i| u64::from(ids[i]))
+        data::Feature::Exact { hashes, .. } => (0..data.len())
+            .filter(|&i| data.sources[i] == s && hashes[i] != 0)
+            .map(|i| hashes[i])
             .collect(),
         _ => return None,
     };
