@@ -46,6 +46,9 @@ pub struct RunArgs {
     /// Use this trained model instead of training.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// List the deterministic links in pairs.csv too (by default they are only counted).
+    #[arg(long)]
+    all_pairs: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -129,7 +132,10 @@ pub(crate) fn load_input(config: &Config, path: &Path) -> Result<Dataset> {
 }
 
 fn link_run(a: RunArgs) -> Result<()> {
-    let config = read_config(a.config.as_deref())?;
+    let mut config = read_config(a.config.as_deref())?;
+    if a.all_pairs {
+        config.model.output_deterministic_pairs = true;
+    }
     let started = Instant::now();
     let data = load_input(&config, &a.input)?;
     let load_ms = started.elapsed().as_millis();

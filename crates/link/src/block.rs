@@ -38,6 +38,8 @@ pub enum KeyFunc {
     LastToken,
     /// The phonetic key of the first token.
     Phonetic,
+    /// The phonetic key of the last token.
+    PhoneticLast,
     /// The tokens sorted.
     SortedTokens,
     /// The first `n` characters.
@@ -51,7 +53,7 @@ impl KeyExpr {
         let bad = || {
             LinkError::Config(format!(
                 "blocking key {s:?}: expected column, year(c), first_token(c), last_token(c), \
-                 phonetic(c), sorted_tokens(c) or prefix(c, n)"
+                 phonetic(c), phonetic_last(c), sorted_tokens(c) or prefix(c, n)"
             ))
         };
         let Some(open) = s.find('(') else {
@@ -76,6 +78,7 @@ impl KeyExpr {
             "first_token" => KeyFunc::FirstToken,
             "last_token" => KeyFunc::LastToken,
             "phonetic" => KeyFunc::Phonetic,
+            "phonetic_last" => KeyFunc::PhoneticLast,
             "sorted_tokens" => KeyFunc::SortedTokens,
             "prefix" => {
                 let n = args
@@ -117,6 +120,10 @@ impl KeyExpr {
                 None => return false,
             },
             KeyFunc::Phonetic => match tokens.next() {
+                Some(t) => phonetic_into(t, out),
+                None => return false,
+            },
+            KeyFunc::PhoneticLast => match tokens.last() {
                 Some(t) => phonetic_into(t, out),
                 None => return false,
             },

@@ -104,11 +104,18 @@ pub fn cluster(
         ranges.push((start, end));
         start = end;
     }
+    // Only components that are split or flagged come back (a component's root is its
+    // smallest record, which is already its cluster number).
     let results: Vec<Split> = ranges
         .par_iter()
-        .map(|&(s, e)| {
-            let es: Vec<Edge> = sorted[s..e].iter().map(|x| x.1).collect();
-            split_component(&es, distinct, bridge_min)
+        .filter_map(|&(s, e)| {
+            let result = if e - s == 1 {
+                split_component(std::slice::from_ref(&sorted[s].1), distinct, bridge_min)
+            } else {
+                let es: Vec<Edge> = sorted[s..e].iter().map(|x| x.1).collect();
+                split_component(&es, distinct, bridge_min)
+            };
+            (result.0.len() > 1 || result.1.is_some()).then_some(result)
         })
         .collect();
     let mut cluster = root.clone();

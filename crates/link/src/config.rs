@@ -119,7 +119,8 @@ pub struct BlockingRule {
     /// Name shown in the report.
     pub name: String,
     /// Key expressions: `column`, `year(column)`, `first_token(column)`,
-    /// `last_token(column)`, `phonetic(column)` (of the first token), `sorted_tokens(column)`,
+    /// `last_token(column)`, `phonetic(column)` (of the first token), `phonetic_last(column)`,
+    /// `sorted_tokens(column)`,
     /// `prefix(column, n)`.
     pub keys: Vec<String>,
 }
@@ -156,6 +157,11 @@ pub struct ModelConfig {
     /// Pairs below this match probability are not written to `pairs.csv`.
     #[serde(default = "default_output_min")]
     pub output_min_probability: f64,
+    /// Whether `pairs.csv` lists the deterministic links too (by default they are counted in
+    /// the report: a valid NIK equal with name and birth date agreeing needs no more; any of
+    /// them can be explained on demand).
+    #[serde(default)]
+    pub output_deterministic_pairs: bool,
 }
 
 fn default_u_pairs() -> usize {
@@ -182,6 +188,7 @@ impl Default for ModelConfig {
             seed: default_seed(),
             max_block: default_max_block(),
             output_min_probability: default_output_min(),
+            output_deterministic_pairs: false,
         }
     }
 }

@@ -261,14 +261,25 @@ fn value_counts(hashes: &[u64]) -> Vec<u32> {
 /// Parses a date in `YYYY-MM-DD`, `DD-MM-YYYY` or `DD/MM/YYYY` (also `YYYY/MM/DD`), with
 /// `00`, `98` or `99` for an unknown day or month; packs it, 0 when unreadable.
 pub fn pack_date(s: &[u8]) -> u32 {
-    let parts: Vec<&[u8]> = s.split(|&c| c == b'-' || c == b'/' || c == b'.').collect();
+    let mut parts: [&[u8]; 3] = [&[]; 3];
+    let mut n = 0;
+    for p in s.split(|&c| c == b'-' || c == b'/' || c == b'.') {
+        if n == 3 {
+            return 0;
+        }
+        parts[n] = p;
+        n += 1;
+    }
+    if n != 3 {
+        return 0;
+    }
     let num = |p: &[u8]| -> Option<u32> {
         if p.is_empty() || p.len() > 4 || !p.iter().all(u8::is_ascii_digit) {
             return None;
         }
         Some(p.iter().fold(0u32, |v, &c| v * 10 + u32::from(c - b'0')))
     };
-    let (y, m, d) = match parts.as_slice() {
+    let (y, m, d) = match &parts {
         [a, b, c] if a.len() == 4 => (num(a), num(b), num(c)),
         [a, b, c] if c.len() == 4 => (num(c), num(b), num(a)),
         _ => return 0,
@@ -432,6 +443,7 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
     let mut sources = Vec::new();
     let mut source_names: Vec<String> = Vec::new();
     let mut source_index: HashMap<Vec<u8>, u16> = HashMap::default();
+    let mut last_source: Option<(Vec<u8>, u16)> = None;
     let mut keys: Vec<Vec<u64>> = vec![Vec::new(); rules.len()];
     let mut short_rows = 0usize;
     let kinds: Vec<(ComparisonKind, bool)> = config
@@ -486,10 +498,16 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
         });
         let mut group: Vec<Batch> = Vec::with_capacity(GROUP);
         let mut finished = false;
+        let mut waited = std::time::Duration::ZERO;
+        let mut prep_time = std::time::Duration::ZERO;
+        let mut merge_time = std::time::Duration::ZERO;
         while !finished {
             group.clear();
             while group.len() < GROUP {
-                match full_rx.recv() {
+                let t = std::time::Instant::now();
+                let received = full_rx.recv();
+                waited += t.elapsed();
+                match received {
                     Ok(message) => group.push(message?),
                     Err(_) => {
                         finished = true;
@@ -497,10 +515,13 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
                     }
                 }
             }
+            let tp = std::time::Instant::now();
             let prepared: Vec<BatchOut> = group
                 .par_iter()
                 .map(|(batch, count)| prep.batch(&batch[..*count]))
                 .collect();
+            prep_time += tp.elapsed();
+            let tm = std::time::Instant::now();
             for ((batch, count), out) in group.drain(..).zip(prepared) {
                 short_rows += out.short_rows;
                 ids.extend(&out.ids);
@@ -509,19 +530,30 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
                         None => 0,
                         Some(c) => {
                             let s = record.get(c).map_or(&[][..], trim);
-                            match source_index.get(s) {
-                                Some(&k) => k,
-                                None => {
-                                    let k = source_names.len() as u16;
-                                    if k == u16::MAX {
-                                        return Err(LinkError::Input(format!(
+                            // Files usually hold one source after another.
+                            match last_source
+                                .as_ref()
+                                .filter(|(name, _)| name.as_slice() == s)
+                            {
+                                Some(&(_, k)) => k,
+                                None => match source_index.get(s) {
+                                    Some(&k) => {
+                                        last_source = Some((s.to_vec(), k));
+                                        k
+                                    }
+                                    None => {
+                                        let k = source_names.len() as u16;
+                                        if k == u16::MAX {
+                                            return Err(LinkError::Input(format!(
                                             "{name}: more than 65,534 distinct sources; is input.source the right column?"
                                         )));
+                                        }
+                                        source_names.push(String::from_utf8_lossy(s).into_owned());
+                                        source_index.insert(s.to_vec(), k);
+                                        last_source = Some((s.to_vec(), k));
+                                        k
                                     }
-                                    source_names.push(String::from_utf8_lossy(s).into_owned());
-                                    source_index.insert(s.to_vec(), k);
-                                    k
-                                }
+                                },
                             }
                         }
                     };
@@ -572,6 +604,10 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
                 }
                 let _ = empty_tx.send(batch);
             }
+            merge_time += tm.elapsed();
+        }
+        if std::env::var_os("DTSEN_LINK_DEBUG").is_some() {
+            eprintln!("load: waited {waited:?} for the reader, prepare {prep_time:?}, merge {merge_time:?}");
         }
         Ok(())
     })?;

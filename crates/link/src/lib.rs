@@ -450,7 +450,8 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> LinkError + '_ {
     }
 }
 
-/// Writes `pairs.csv`, `clusters.csv`, `review.csv`, `model.json` and `link-report.json`.
+/// Writes `pairs.csv` (probabilistic decisions and near misses; deterministic links too when
+/// configured), `clusters.csv`, `review.csv`, `model.json` and `link-report.json`.
 pub fn write_outputs(
     config: &Config,
     data: &Dataset,
@@ -469,6 +470,7 @@ pub fn write_outputs(
     head.push_str(",rule\n");
     w.write_all(head.as_bytes()).map_err(io(&path))?;
     let min = config.model.output_min_probability;
+    let all_deterministic = config.model.output_deterministic_pairs;
     let indices: Vec<usize> = (0..linkage.pairs.len()).collect();
     let chunks: Vec<Vec<u8>> = indices
         .par_chunks(1 << 15)
@@ -478,6 +480,9 @@ pub fn write_outputs(
                 let (p, wt, m) = (&linkage.pairs[k], linkage.weights[k], &linkage.methods[k]);
                 let prob = model::probability(f64::from(wt));
                 if *m == Method::None && prob < min {
+                    continue;
+                }
+                if matches!(m, Method::Deterministic(_)) && !all_deterministic {
                     continue;
                 }
                 push_csv(&mut line, data.ids.get(p.left as usize));
@@ -509,8 +514,10 @@ pub fn write_outputs(
             line
         })
         .collect();
+    w.flush().map_err(io(&path))?;
     for chunk in chunks {
-        w.write_all(&chunk).map_err(io(&path))?;
+        // Large chunks go straight to the file, not through the buffer.
+        w.get_mut().write_all(&chunk).map_err(io(&path))?;
     }
     let mut line = Vec::with_capacity(256);
     w.flush().map_err(io(&path))?;
@@ -540,8 +547,10 @@ pub fn write_outputs(
             line
         })
         .collect();
+    w.flush().map_err(io(&path))?;
     for chunk in chunks {
-        w.write_all(&chunk).map_err(io(&path))?;
+        // Large chunks go straight to the file, not through the buffer.
+        w.get_mut().write_all(&chunk).map_err(io(&path))?;
     }
     w.flush().map_err(io(&path))?;
     // review.csv: one row per link involved in a review case.
