@@ -127,7 +127,7 @@ def write(rows):
         f"Measured {datetime.date.today()} on {cpu()}, {os.cpu_count()} cores, "
         f"command `python3 scripts/bench_link.py --sizes {','.join(r[0] for r in rows)}`. "
         f"Splink {SPLINK_VERSION} with DuckDB, configured as `scripts/splink_run.py` (same "
-        "input file, equivalent comparisons and blocking rules, u from 2M random pairs, EM "
+        "input file, equivalent comparisons and blocking rules, u from 1M random pairs, EM "
         "per blocking rule, threshold 0.5). Both clusterings evaluated by `dtsen link eval` "
         "against the generator's truth (pairwise = every pair put in one cluster).",
         "",

@@ -28,6 +28,8 @@ def main():
                nullif(nik, '') as nik,
                nullif(name_std, '') as name_std,
                nullif(split_part(name_std, ' ', 1), '') as name_first,
+               nullif(list_extract(string_split(name_std, ' '), -1), '') as name_last,
+               nullif(substr(birth_date, 1, 4), '') as birth_year,
                nullif(array_to_string(list_sort(string_split(name_std, ' ')), ' '), '') as name_sorted,
                nullif(birth_date, '') as birth_date,
                nullif(sex, '') as sex,
@@ -67,9 +69,9 @@ def main():
         ],
         blocking_rules_to_generate_predictions=[
             block_on("nik"),
-            block_on("name_first", "birth_date"),
+            block_on("name_first", "name_last", "birth_date"),
             block_on("region", "birth_date"),
-            block_on("region", "name_sorted"),
+            block_on("region", "name_sorted", "birth_year"),
             block_on("kk", "name_first"),
         ],
         retain_intermediate_calculation_columns=False,
@@ -79,10 +81,10 @@ def main():
     linker.training.estimate_probability_two_random_records_match(
         [block_on("nik", "name_std", "birth_date")], recall=0.8
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("nik"))
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("name_first", "birth_date")
+        block_on("name_first", "name_last", "birth_date")
     )
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("region", "birth_date")

@@ -115,7 +115,7 @@ impl KeyExpr {
                 Some(t) => out.extend_from_slice(t),
                 None => return false,
             },
-            KeyFunc::LastToken => match tokens.last() {
+            KeyFunc::LastToken => match tokens.next_back() {
                 Some(t) => out.extend_from_slice(t),
                 None => return false,
             },
@@ -123,7 +123,7 @@ impl KeyExpr {
                 Some(t) => phonetic_into(t, out),
                 None => return false,
             },
-            KeyFunc::PhoneticLast => match tokens.last() {
+            KeyFunc::PhoneticLast => match tokens.next_back() {
                 Some(t) => phonetic_into(t, out),
                 None => return false,
             },
@@ -224,19 +224,16 @@ pub fn pattern_of(data: &Dataset, a: usize, b: usize) -> u64 {
 /// Makes the candidate pairs of every rule, compares them, and reports per rule.
 pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleReport>) {
     let max_block = config.model.max_block.max(2);
-    let rules = data.keys.len();
+    let rules = data.rules;
     let mut oversized: Vec<foldhash::HashSet<u64>> = vec![Default::default(); rules];
     let mut all = Vec::new();
     let mut reports = Vec::new();
-    let debug = std::env::var_os("DTSEN_LINK_DEBUG").is_some();
     for r in 0..rules {
-        let t0 = std::time::Instant::now();
-        let keys = &data.keys[r];
-        let mut order: Vec<(u64, u32)> = keys
-            .iter()
-            .enumerate()
-            .filter(|(_, &k)| k != 0)
-            .map(|(i, &k)| (k, i as u32))
+        let mut order: Vec<(u64, u32)> = (0..data.len())
+            .filter_map(|i| {
+                let k = data.key(i, r);
+                (k != 0).then_some((k, i as u32))
+            })
             .collect();
         let keyed = order.len();
         order.par_sort_unstable();
@@ -273,12 +270,11 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
             }
             start = end;
         }
-        let t_sort = t0.elapsed();
         let oversized = &oversized;
         let order = &order;
         let shared = |q: usize, i: usize, j: usize| {
-            let k = data.keys[q][i];
-            k != 0 && k == data.keys[q][j] && !oversized[q].contains(&k)
+            let k = data.key(i, q);
+            k != 0 && k == data.key(j, q) && (oversized[q].is_empty() || !oversized[q].contains(&k))
         };
         let results: Vec<(Vec<Pair>, u64)> = groups
             .par_chunks(512)
@@ -318,9 +314,6 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
             report.pairs_proposed += proposed;
             report.pairs_new += pairs.len() as u64;
             all.extend(pairs);
-        }
-        if debug {
-            eprintln!("rule {r}: sort+groups {t_sort:?}, total {:?}", t0.elapsed());
         }
         reports.push(report);
     }

@@ -177,6 +177,29 @@ fn split_component(edges: &[Edge], distinct: Option<Identifiers<'_>>, bridge_min
         }
         return (vec![vec![e.a.min(e.b), e.a.max(e.b)]], None);
     }
+    // Most larger components need neither check: every link strong (no bridge can be cut)
+    // and at most one identifier among them.
+    if edges.iter().all(|e| e.p >= bridge_min) {
+        let conflict = distinct.is_some_and(|d| {
+            let mut first: Option<u64> = None;
+            edges
+                .iter()
+                .flat_map(|e| [e.a, e.b])
+                .any(|r| match identifier(d, r as usize) {
+                    None => false,
+                    Some(v) => match first {
+                        None => {
+                            first = Some(v);
+                            false
+                        }
+                        Some(f) => f != v && !same_identifier(d.feature, f, v),
+                    },
+                })
+        });
+        if !conflict {
+            return (vec![Vec::new()], None);
+        }
+    }
     let mut nodes: Vec<u32> = edges.iter().flat_map(|e| [e.a, e.b]).collect();
     nodes.sort_unstable();
     nodes.dedup();

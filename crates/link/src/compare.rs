@@ -4,6 +4,7 @@
 //! they get here, and a non-ASCII byte is simply a character that must match exactly.
 
 /// Jaro similarity in 0..=1 (1 for equal strings; 0 when either is empty).
+#[allow(clippy::needless_range_loop)] // the index is the bit position
 pub fn jaro(a: &[u8], b: &[u8]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;

@@ -175,14 +175,52 @@ pub struct Dataset {
     /// One feature per comparison, in configuration order.
     pub features: Vec<Feature>,
     /// One key per blocking rule per record (0 = no key: a part is missing).
-    pub keys: Vec<Vec<u64>>,
+    /// One key per blocking rule per record, row-major (`keys[i * rules + r]`; 0 = no key: a
+    /// part is missing): the checks between rules touch one cache line per record.
+    pub keys: Vec<u64>,
+    /// Number of blocking rules.
+    pub rules: usize,
     /// Rows with fewer fields than the header (read with the missing fields empty).
     pub short_rows: usize,
+    /// Per comparison, whether value frequencies are needed (term-frequency adjustment).
+    pub needs_counts: Vec<bool>,
     /// The pair mode.
     pub mode: Mode,
 }
 
 impl Dataset {
+    /// Value frequencies, for the comparisons with term-frequency adjustment (a frequency of 1
+    /// elsewhere, never read).
+    fn count_values(&mut self) {
+        let n = self.len();
+        for (f, &needed) in self.features.iter_mut().zip(&self.needs_counts) {
+            if let Feature::Exact { hashes, counts, .. } | Feature::Name { hashes, counts, .. } = f
+            {
+                *counts = if needed {
+                    value_counts(hashes)
+                } else {
+                    vec![1; n]
+                };
+            }
+        }
+    }
+
+    /// The id of record `i`.
+    pub fn id(&self, i: usize) -> &[u8] {
+        self.ids.get(i)
+    }
+    /// The id of record `i` as text.
+    pub fn id_str(&self, i: usize) -> String {
+        String::from_utf8_lossy(self.id(i)).into_owned()
+    }
+    /// Record `i`'s value of comparison `c`, as text (for explanations).
+    pub fn display(&self, c: usize, i: usize) -> String {
+        self.features[c].display(i)
+    }
+    /// The key of record `i` under blocking rule `r`.
+    pub fn key(&self, i: usize, r: usize) -> u64 {
+        self.keys[i * self.rules + r]
+    }
     /// Number of records.
     pub fn len(&self) -> usize {
         self.ids.len()
@@ -193,7 +231,7 @@ impl Dataset {
     }
     /// Index of a record by id.
     pub fn find(&self, id: &str) -> Option<usize> {
-        (0..self.len()).find(|&i| self.ids.get(i) == id.as_bytes())
+        (0..self.len()).find(|&i| self.id(i) == id.as_bytes())
     }
     /// Number of pairs in scope (every pair, or pairs across sources).
     pub fn total_pairs(&self) -> f64 {
@@ -383,7 +421,7 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
     let source_col = config.input.source.as_deref().map(column).transpose()?;
     let mut builders = Vec::new();
     let mut comp_cols = Vec::new();
-    let mut valid_cols: Vec<Option<(usize, Vec<Vec<u8>>)>> = Vec::new();
+    let mut valid_cols: Vec<ValidColumn> = Vec::new();
     for c in &config.comparisons {
         valid_cols.push(match &c.valid_column {
             None => None,
@@ -444,7 +482,7 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
     let mut source_names: Vec<String> = Vec::new();
     let mut source_index: HashMap<Vec<u8>, u16> = HashMap::default();
     let mut last_source: Option<(Vec<u8>, u16)> = None;
-    let mut keys: Vec<Vec<u64>> = vec![Vec::new(); rules.len()];
+    let mut keys: Vec<u64> = Vec::new();
     let mut short_rows = 0usize;
     let kinds: Vec<(ComparisonKind, bool)> = config
         .comparisons
@@ -498,16 +536,10 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
         });
         let mut group: Vec<Batch> = Vec::with_capacity(GROUP);
         let mut finished = false;
-        let mut waited = std::time::Duration::ZERO;
-        let mut prep_time = std::time::Duration::ZERO;
-        let mut merge_time = std::time::Duration::ZERO;
         while !finished {
             group.clear();
             while group.len() < GROUP {
-                let t = std::time::Instant::now();
-                let received = full_rx.recv();
-                waited += t.elapsed();
-                match received {
+                match full_rx.recv() {
                     Ok(message) => group.push(message?),
                     Err(_) => {
                         finished = true;
@@ -515,13 +547,10 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
                     }
                 }
             }
-            let tp = std::time::Instant::now();
             let prepared: Vec<BatchOut> = group
                 .par_iter()
                 .map(|(batch, count)| prep.batch(&batch[..*count]))
                 .collect();
-            prep_time += tp.elapsed();
-            let tm = std::time::Instant::now();
             for ((batch, count), out) in group.drain(..).zip(prepared) {
                 short_rows += out.short_rows;
                 ids.extend(&out.ids);
@@ -599,15 +628,14 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
                         v.extend(out_valid);
                     }
                 }
-                for (all, k) in keys.iter_mut().zip(out.keys) {
-                    all.extend(k);
+                // Batch keys are per rule: interleave them row-major.
+                let rows = out.ids.len();
+                keys.reserve(rows * rules.len());
+                for i in 0..rows {
+                    keys.extend(out.keys.iter().map(|k| k[i]));
                 }
                 let _ = empty_tx.send(batch);
             }
-            merge_time += tm.elapsed();
-        }
-        if std::env::var_os("DTSEN_LINK_DEBUG").is_some() {
-            eprintln!("load: waited {waited:?} for the reader, prepare {prep_time:?}, merge {merge_time:?}");
         }
         Ok(())
     })?;
@@ -616,7 +644,7 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
         .zip(validity)
         .map(|(b, validity)| match b {
             Builder::Exact(hashes, text) => Feature::Exact {
-                counts: value_counts(&hashes),
+                counts: Vec::new(),
                 hashes,
                 text,
             },
@@ -627,7 +655,7 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
                 close,
                 far,
             } => Feature::Name {
-                counts: value_counts(&hashes),
+                counts: Vec::new(),
                 hashes,
                 sorted,
                 text,
@@ -654,15 +682,23 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
     if source_names.is_empty() {
         source_names.push(String::new());
     }
-    Ok(Dataset {
+    let mut data = Dataset {
         ids,
         sources,
         source_names,
         features,
         keys,
+        rules: rules.len(),
         short_rows,
+        needs_counts: config
+            .comparisons
+            .iter()
+            .map(|c| c.term_frequency)
+            .collect(),
         mode: config.input.mode,
-    })
+    };
+    data.count_values();
+    Ok(data)
 }
 
 fn trim(s: &[u8]) -> &[u8] {
@@ -692,12 +728,15 @@ enum Column {
     Number(Vec<f64>),
 }
 
+/// A validity column: its position and the values that mean valid.
+type ValidColumn = Option<(usize, Vec<Vec<u8>>)>;
+
 /// What the parallel preparation needs.
 struct Prep<'a> {
     id_cols: &'a [usize],
     comp_cols: &'a [usize],
     kinds: &'a [(ComparisonKind, bool)],
-    valid_cols: &'a [Option<(usize, Vec<Vec<u8>>)>],
+    valid_cols: &'a [ValidColumn],
     rules: &'a [Vec<(KeyExpr, usize)>],
     hasher: foldhash::fast::FixedState,
     reference: Date,

@@ -407,8 +407,8 @@ pub fn explain(config: &Config, model: &Model, data: &Dataset, a: usize, b: usiz
         };
         contributions.push(Contribution {
             comparison: cm.name.clone(),
-            left: f.display(a),
-            right: f.display(b),
+            left: data.display(c, a),
+            right: data.display(c, b),
             level: level_names(kind)[l].to_string(),
             m: (!null).then(|| cm.levels[l].m),
             u: (!null).then(|| cm.levels[l].u),
@@ -423,8 +423,8 @@ pub fn explain(config: &Config, model: &Model, data: &Dataset, a: usize, b: usiz
         .map(|k| config.deterministic[k as usize].name.clone());
     let p = model::probability(match_weight);
     Explanation {
-        left: data.ids.str(a),
-        right: data.ids.str(b),
+        left: data.id_str(a),
+        right: data.id_str(b),
         prior_weight: model.prior_weight(),
         contributions,
         match_weight,
@@ -485,9 +485,9 @@ pub fn write_outputs(
                 if matches!(m, Method::Deterministic(_)) && !all_deterministic {
                     continue;
                 }
-                push_csv(&mut line, data.ids.get(p.left as usize));
+                push_csv(&mut line, data.id(p.left as usize));
                 line.push(b',');
-                push_csv(&mut line, data.ids.get(p.right as usize));
+                push_csv(&mut line, data.id(p.right as usize));
                 let method = match m {
                     Method::None => "none",
                     Method::Probabilistic => "probabilistic",
@@ -531,12 +531,9 @@ pub fn write_outputs(
         .map(|chunk| {
             let mut line = Vec::with_capacity(chunk.len() * 48);
             for &i in chunk {
-                push_csv(&mut line, data.ids.get(i));
+                push_csv(&mut line, data.id(i));
                 line.push(b',');
-                push_csv(
-                    &mut line,
-                    data.ids.get(linkage.clusters.cluster[i] as usize),
-                );
+                push_csv(&mut line, data.id(linkage.clusters.cluster[i] as usize));
                 line.push(b',');
                 let r = linkage.clusters.review[i];
                 if r != 0 {
@@ -566,9 +563,9 @@ pub fn write_outputs(
         for &(a, b, p) in &case.edges {
             line.clear();
             let _ = write!(line, "{},{reason},{},", case.id, case.records.len());
-            push_csv(&mut line, data.ids.get(a as usize));
+            push_csv(&mut line, data.id(a as usize));
             line.push(b',');
-            push_csv(&mut line, data.ids.get(b as usize));
+            push_csv(&mut line, data.id(b as usize));
             let _ = writeln!(line, ",{p:.6}");
             w.write_all(&line).map_err(io(&path))?;
         }

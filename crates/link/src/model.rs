@@ -214,7 +214,7 @@ fn estimate_u(config: &Config, data: &Dataset) -> (Vec<Vec<f64>>, Vec<Vec<u64>>,
     let k = (((2.0 * wanted / scope).sqrt()).ceil() as usize + 1).min(n);
     // A random sample of k distinct records (partial Fisher–Yates over a virtual identity
     // permutation kept in a map).
-    let mut rng = SplitMix(config.model.seed ^ 0x5EED_0F_0055_u64);
+    let mut rng = SplitMix(config.model.seed ^ 0x005E_ED0F_0055_u64);
     let mut swapped: foldhash::HashMap<usize, usize> = Default::default();
     let mut sample = Vec::with_capacity(k);
     for i in 0..k {
@@ -428,9 +428,7 @@ fn em(
 /// Trains a model on the candidate pairs of `data`.
 pub fn train(config: &Config, data: &Dataset, pairs: &[Pair]) -> Model {
     let comps = config.comparisons.len();
-    let t0 = std::time::Instant::now();
     let (u, u_counts, sampled) = estimate_u(config, data);
-    let t_u = t0.elapsed();
     let nulls: Vec<usize> = config
         .comparisons
         .iter()
@@ -438,7 +436,6 @@ pub fn train(config: &Config, data: &Dataset, pairs: &[Pair]) -> Model {
         .collect();
     let m0: Vec<Vec<f64>> = nulls.iter().map(|&n| initial_m(n)).collect();
     let pc = count_patterns(pairs, comps);
-    let t_pc = t0.elapsed();
     let mut sums: Vec<Vec<f64>> = m0.iter().map(|r| vec![0.0; r.len()]).collect();
     let mut times = vec![0usize; comps];
     let mut mass: Vec<Vec<f64>> = m0.iter().map(|r| vec![0.0; r.len()]).collect();
@@ -523,13 +520,6 @@ pub fn train(config: &Config, data: &Dataset, pairs: &[Pair]) -> Model {
         .collect();
     let (_, share, _, _) = em(&all, &vec![true; comps], &nulls, &u, &m, false, 200);
     let candidates = pairs.len() as f64;
-    if std::env::var_os("DTSEN_LINK_DEBUG").is_some() {
-        eprintln!(
-            "train: u {t_u:?}, patterns {t_pc:?} ({} distinct), all {:?}",
-            pc.levels.len(),
-            t0.elapsed()
-        );
-    }
     let expected = share * candidates;
     let prior = (expected / data.total_pairs().max(1.0)).clamp(1e-15, 0.5);
     let comparisons = config

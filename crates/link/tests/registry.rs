@@ -59,7 +59,7 @@ fn a_generated_regency_is_matched_with_f1_above_0_99() {
             );
         }
     }
-    let ids: Vec<String> = (0..data.len()).map(|i| data.ids.str(i)).collect();
+    let ids: Vec<String> = (0..data.len()).map(|i| data.id_str(i)).collect();
     let clusters: Vec<String> = linkage
         .clusters
         .cluster
@@ -138,7 +138,7 @@ siak,4,3571014107800001,valid,SITI AMINAH,1980-07-01,2,3571011001,35710118011800
 ";
     let mut text = String::from(DTSEN_PERSONS_CONFIG);
     // Small data: a small u sample, and no minimum block issues.
-    text = text.replace("u_sample_pairs = 2000000", "u_sample_pairs = 10");
+    text = text.replace("u_sample_pairs = 1000000", "u_sample_pairs = 10");
     let config = Config::parse(&text).expect("config");
     let data = dtsen_link::data::load(&config, "inline", csv.as_bytes()).expect("load");
     let pairs = dtsen_link::block::candidate_pairs(&config, &data).0;
