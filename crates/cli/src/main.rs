@@ -401,7 +401,9 @@ fn restore(from: &std::path::Path, db: &str) -> Result<()> {
 
 fn demo(dir: PathBuf) -> Result<()> {
     println!("DTSEN demo: Kota Kediri (35.71), seed 7.");
-    println!("Today the demo generates the regency's sources with ground truth and ingests them;");
+    println!(
+        "Today the demo generates the regency's sources with ground truth, ingests and matches them;"
+    );
     println!(
         "consolidation, ranking and the web platform join it as their issues land (see README).\n"
     );
@@ -425,6 +427,12 @@ fn demo(dir: PathBuf) -> Result<()> {
         "\nRejected rows with their reasons: {}",
         dir.join("ingested").join("rejects.csv").display()
     );
+    println!();
+    link::demo(
+        &dir.join("ingested"),
+        &dir.join("sources"),
+        &dir.join("linked"),
+    )?;
     Ok(())
 }
 

@@ -91,6 +91,13 @@ pub fn cluster(
         uf.union(e.a, e.b);
     }
     let root: Vec<u32> = (0..n as u32).map(|i| uf.find(i)).collect();
+    let resolved_values = distinct.map(|d| resolve(d, n));
+    let distinct = distinct
+        .zip(resolved_values.as_deref())
+        .map(|(d, values)| Resolved {
+            feature: d.feature,
+            values,
+        });
     // Edges grouped by component: sorted by root, then cut into slices.
     let mut sorted: Vec<(u32, Edge)> = edges.iter().map(|e| (root[e.a as usize], *e)).collect();
     sorted.par_sort_unstable_by_key(|x| (x.0, x.1.a, x.1.b));
@@ -163,7 +170,7 @@ pub struct Identifiers<'a> {
 
 type Split = (Vec<Vec<u32>>, Option<(ReviewReason, Vec<(u32, u32, f64)>)>);
 
-fn split_component(edges: &[Edge], distinct: Option<Identifiers<'_>>, bridge_min: f64) -> Split {
+fn split_component(edges: &[Edge], distinct: Option<Resolved<'_>>, bridge_min: f64) -> Split {
     // Most components are one link between two records.
     if let [e] = edges {
         let ids = distinct.map(|d| (identifier(d, e.a as usize), identifier(d, e.b as usize), d));
@@ -266,19 +273,37 @@ fn split_component(edges: &[Edge], distinct: Option<Identifiers<'_>>, bridge_min
     (out, reason.map(|r| (r, flagged)))
 }
 
-fn identifier(ids: Identifiers<'_>, record: usize) -> Option<u64> {
-    if !ids.feature.is_valid(record) {
-        return None;
-    }
-    let v = match ids.feature {
-        Feature::Nik { values, .. } => values[record],
-        Feature::Exact { hashes, .. } => hashes[record],
-        _ => return None,
-    };
-    match ids.confirmed {
-        Some(c) if c.binary_search(&v).is_err() => None,
-        _ => Some(v),
-    }
+/// Identifiers resolved per record once (0 = none), for the checks inside components.
+#[derive(Clone, Copy)]
+struct Resolved<'a> {
+    feature: &'a Feature,
+    values: &'a [u64],
+}
+
+fn resolve(ids: Identifiers<'_>, n: usize) -> Vec<u64> {
+    (0..n)
+        .into_par_iter()
+        .with_min_len(4096)
+        .map(|record| {
+            if !ids.feature.is_valid(record) {
+                return 0;
+            }
+            let v = match ids.feature {
+                Feature::Nik { values, .. } => values[record],
+                Feature::Exact { hashes, .. } => hashes[record],
+                _ => return 0,
+            };
+            match ids.confirmed {
+                Some(c) if c.binary_search(&v).is_err() => 0,
+                _ => v,
+            }
+        })
+        .collect()
+}
+
+fn identifier(ids: Resolved<'_>, record: usize) -> Option<u64> {
+    let v = ids.values[record];
+    (v != 0).then_some(v)
 }
 
 fn same_identifier(feature: &Feature, x: u64, y: u64) -> bool {
@@ -295,7 +320,7 @@ fn split_identifiers(
     adj: &[Vec<(usize, usize)>],
     removed: &[bool],
     edges: &[Edge],
-    ids: Identifiers<'_>,
+    ids: Resolved<'_>,
 ) -> Option<(Vec<Vec<u32>>, Vec<(u32, u32, f64)>)> {
     let feature = ids.feature;
     // Group the identifiers present (one typo apart = the same).

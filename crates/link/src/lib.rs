@@ -190,10 +190,30 @@ pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
     let t = Instant::now();
     let checks = deterministic_checks(config);
     let threshold = config.clustering.threshold;
+    // Term-frequency adjustments per record, once (the exact level means equal values).
+    let tf: Vec<(usize, Vec<f32>)> = model
+        .comparisons
+        .iter()
+        .enumerate()
+        .filter(|(_, cm)| cm.term_frequency)
+        .map(|(c, _)| {
+            let bits = (0..data.len())
+                .into_par_iter()
+                .with_min_len(4096)
+                .map(|i| model.tf_adjustment(data, c, i, i) as f32)
+                .collect();
+            (c, bits)
+        })
+        .collect();
     let scored: Vec<(f32, Method)> = pairs
         .par_iter()
         .map(|p| {
-            let w = model.weight(data, p.left as usize, p.right as usize, p.pattern);
+            let mut w = model.base_weight(p.pattern);
+            for (c, bits) in &tf {
+                if p.level(*c) == 0 {
+                    w += f64::from(bits[p.left as usize]);
+                }
+            }
             let method = match deterministic_rule(&checks, data, p) {
                 Some(k) => Method::Deterministic(k),
                 None if model::probability(w) >= threshold => Method::Probabilistic,

@@ -132,6 +132,18 @@ impl Model {
         (self.prior / (1.0 - self.prior)).log2()
     }
 
+    /// Weight of a pattern without term-frequency adjustment: the prior plus each level's weight.
+    pub fn base_weight(&self, pattern: u64) -> f64 {
+        let mut w = self.prior_weight();
+        for (c, cm) in self.comparisons.iter().enumerate() {
+            let l = ((pattern >> (c as u32 * LEVEL_BITS)) & 15) as usize;
+            if l < cm.levels.len() {
+                w += cm.levels[l].weight;
+            }
+        }
+        w
+    }
+
     /// Weight of a pair at the given levels, with term-frequency adjustment.
     pub fn weight(&self, data: &Dataset, a: usize, b: usize, pattern: u64) -> f64 {
         let mut w = self.prior_weight();
