@@ -70,7 +70,7 @@ def main():
         blocking_rules_to_generate_predictions=[
             block_on("nik"),
             block_on("name_first", "name_last", "birth_date"),
-            block_on("region", "birth_date"),
+            block_on("region", "birth_date", "sex"),
             block_on("region", "name_sorted", "birth_year"),
             block_on("kk", "name_first"),
         ],
@@ -87,7 +87,7 @@ def main():
         block_on("name_first", "name_last", "birth_date")
     )
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("region", "birth_date")
+        block_on("region", "birth_date", "sex")
     )
     t_train = time.time()
     pred = linker.inference.predict(threshold_match_probability=threshold)
