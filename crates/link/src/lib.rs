@@ -534,11 +534,7 @@ pub fn write_outputs(
             line
         })
         .collect();
-    w.flush().map_err(io(&path))?;
-    for chunk in chunks {
-        // Large chunks go straight to the file, not through the buffer.
-        w.get_mut().write_all(&chunk).map_err(io(&path))?;
-    }
+    write_chunks(&mut w, chunks, &path)?;
     let mut line = Vec::with_capacity(256);
     w.flush().map_err(io(&path))?;
     // clusters.csv
@@ -564,11 +560,7 @@ pub fn write_outputs(
             line
         })
         .collect();
-    w.flush().map_err(io(&path))?;
-    for chunk in chunks {
-        // Large chunks go straight to the file, not through the buffer.
-        w.get_mut().write_all(&chunk).map_err(io(&path))?;
-    }
+    write_chunks(&mut w, chunks, &path)?;
     w.flush().map_err(io(&path))?;
     // review.csv: one row per link involved in a review case.
     let path = out.join("review.csv");
@@ -622,6 +614,19 @@ fn push_fixed(out: &mut Vec<u8>, v: f64, decimals: u32) {
         out.push(b'0');
     }
     out.extend_from_slice(digits.as_bytes());
+}
+
+/// Writes chunks formatted in parallel, in order; large chunks go straight to the file.
+fn write_chunks(
+    w: &mut std::io::BufWriter<std::fs::File>,
+    chunks: Vec<Vec<u8>>,
+    path: &Path,
+) -> Result<(), LinkError> {
+    w.flush().map_err(io(path))?;
+    for chunk in chunks {
+        w.get_mut().write_all(&chunk).map_err(io(path))?;
+    }
+    Ok(())
 }
 
 fn push_csv(out: &mut Vec<u8>, field: &[u8]) {

@@ -295,27 +295,42 @@ fn estimate_u(config: &Config, data: &Dataset) -> (Vec<Vec<f64>>, Vec<Vec<u64>>,
     (u, total, sampled)
 }
 
-/// Expected number of matching pairs at each level, given the parameters.
-fn match_mass(
+/// P(match | pattern) for the active comparisons (null levels weigh nothing).
+fn posterior(
+    levels: &[u8],
+    active: &[bool],
+    nulls: &[usize],
+    u: &[Vec<f64>],
+    m: &[Vec<f64>],
+    share: f64,
+) -> f64 {
+    let mut lm = share.max(1e-300).ln();
+    let mut lu = (1.0 - share).max(1e-300).ln();
+    for (c, &l) in levels.iter().enumerate() {
+        let l = l as usize;
+        if active[c] && l < nulls[c] {
+            lm += m[c][l].max(1e-300).ln();
+            lu += u[c][l].ln();
+        }
+    }
+    1.0 / (1.0 + (lu - lm).exp())
+}
+
+/// The E step: the expected number of matching pairs at each level of each active comparison,
+/// and in all, given the parameters.
+fn e_step(
     pats: &[(&[u8], f64)],
     active: &[bool],
     nulls: &[usize],
     u: &[Vec<f64>],
     m: &[Vec<f64>],
     share: f64,
-) -> Vec<Vec<f64>> {
+) -> (Vec<Vec<f64>>, f64) {
     let mut mass: Vec<Vec<f64>> = m.iter().map(|r| vec![0.0; r.len()]).collect();
+    let mut matched = 0.0;
     for (lv, n) in pats {
-        let mut lm = share.max(1e-300).ln();
-        let mut lu = (1.0 - share).max(1e-300).ln();
-        for (c, &l) in lv.iter().enumerate() {
-            let l = l as usize;
-            if active[c] && l < nulls[c] {
-                lm += m[c][l].max(1e-300).ln();
-                lu += u[c][l].ln();
-            }
-        }
-        let w = 1.0 / (1.0 + (lu - lm).exp());
+        let w = posterior(lv, active, nulls, u, m, share);
+        matched += n * w;
         for (c, &l) in lv.iter().enumerate() {
             let l = l as usize;
             if active[c] && l < nulls[c] {
@@ -323,7 +338,7 @@ fn match_mass(
             }
         }
     }
-    mass
+    (mass, matched)
 }
 
 fn initial_m(levels: usize) -> Vec<f64> {
@@ -389,28 +404,7 @@ fn em(
         return (m, 0.0, 0, true);
     }
     for it in 1..=iterations {
-        let mut acc_m: Vec<Vec<f64>> = m.iter().map(|r| vec![0.0; r.len()]).collect();
-        let mut matched = 0.0;
-        for (lv, n) in pats {
-            let mut lm = share.ln();
-            let mut lu = (1.0 - share).ln();
-            for (c, &l) in lv.iter().enumerate() {
-                let l = l as usize;
-                if !active[c] || l >= nulls[c] {
-                    continue;
-                }
-                lm += m[c][l].max(1e-300).ln();
-                lu += u[c][l].ln();
-            }
-            let w = 1.0 / (1.0 + (lu - lm).exp());
-            matched += n * w;
-            for (c, &l) in lv.iter().enumerate() {
-                let l = l as usize;
-                if active[c] && l < nulls[c] {
-                    acc_m[c][l] += n * w;
-                }
-            }
-        }
+        let (acc_m, matched) = e_step(pats, active, nulls, u, &m, share);
         let new_share = (matched / total).clamp(1e-9, 1.0 - 1e-9);
         let mut change = (new_share - share).abs();
         share = new_share;
@@ -484,7 +478,7 @@ pub fn train(config: &Config, data: &Dataset, pairs: &[Pair]) -> Model {
             true,
             config.model.em_iterations,
         );
-        let session_mass = match_mass(&pats, &active, &nulls, &u, &m, share);
+        let (session_mass, _) = e_step(&pats, &active, &nulls, &u, &m, share);
         for (acc, sm) in mass.iter_mut().zip(&session_mass) {
             for (a, b) in acc.iter_mut().zip(sm) {
                 *a += b;
