@@ -37,9 +37,10 @@ pub struct RunArgs {
     /// The configuration (TOML); default: the registry's own (configs/link/dtsen-persons.toml, built in).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// The input file (delimited, with a header).
-    #[arg(long)]
-    input: PathBuf,
+    /// The input file (delimited, with a header); give it twice to link two files (each file
+    /// is then a source, unless the configuration names a source column).
+    #[arg(long, required = true)]
+    input: Vec<PathBuf>,
     /// Output directory: pairs.csv, clusters.csv, review.csv, model.json, link-report.json.
     #[arg(long, default_value = "linked")]
     out: PathBuf,
@@ -87,9 +88,9 @@ pub struct ExplainArgs {
     /// The model (model.json of a run).
     #[arg(long)]
     model: PathBuf,
-    /// The input file of the run.
-    #[arg(long)]
-    input: PathBuf,
+    /// The input file(s) of the run.
+    #[arg(long, required = true)]
+    input: Vec<PathBuf>,
     /// Left record id (as in pairs.csv).
     left: String,
     /// Right record id.
@@ -120,15 +121,18 @@ pub(crate) fn read_config(path: Option<&Path>) -> Result<Config> {
     Config::parse(&text).with_context(|| format!("in {}", path.display()))
 }
 
-pub(crate) fn load_input(config: &Config, path: &Path) -> Result<Dataset> {
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("cannot open the input {}", path.display()))?;
-    let reader = std::io::BufReader::with_capacity(1 << 20, file);
-    Ok(dtsen_link::data::load(
-        config,
-        &path.display().to_string(),
-        reader,
-    )?)
+pub(crate) fn load_input(config: &Config, paths: &[PathBuf]) -> Result<Dataset> {
+    let mut inputs: Vec<(String, Box<dyn std::io::Read + Send>)> = Vec::new();
+    for path in paths {
+        let file = std::fs::File::open(path)
+            .with_context(|| format!("cannot open the input {}", path.display()))?;
+        let name = path.file_stem().map_or_else(
+            || path.display().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        inputs.push((name, Box::new(file)));
+    }
+    Ok(dtsen_link::data::load_files(config, inputs)?)
 }
 
 fn link_run(a: RunArgs) -> Result<()> {
@@ -350,10 +354,10 @@ fn link_explain(a: ExplainArgs) -> Result<()> {
     let data = load_input(&config, &a.input)?;
     let left = data
         .find(&a.left)
-        .with_context(|| format!("record {:?} is not in {}", a.left, a.input.display()))?;
+        .with_context(|| format!("record {:?} is not in the input", a.left))?;
     let right = data
         .find(&a.right)
-        .with_context(|| format!("record {:?} is not in {}", a.right, a.input.display()))?;
+        .with_context(|| format!("record {:?} is not in the input", a.right))?;
     let e = dtsen_link::explain(&config, &model, &data, left, right);
     println!("{}", serde_json::to_string_pretty(&e)?);
     Ok(())
@@ -368,7 +372,7 @@ pub(crate) fn demo(ingested: &Path, sources: &Path, out: &Path) -> Result<()> {
     println!("Matching {n} person records (SIAK, Regsosek, DTKS, P3KE) ...");
     link_run(RunArgs {
         config: None,
-        input: input.clone(),
+        input: vec![input.clone()],
         out: out.to_path_buf(),
         model: None,
         all_pairs: false,

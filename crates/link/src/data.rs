@@ -382,6 +382,176 @@ pub fn pack_nik(s: &[u8]) -> u64 {
 
 /// Reads a delimited file into a prepared [`Dataset`].
 pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Dataset, LinkError> {
+    let mut acc = Accum::new(config);
+    load_one(config, name, input, &mut acc, None)?;
+    Ok(acc.finish(config))
+}
+
+/// Reads several files into one [`Dataset`] (each with its own header, in any column order).
+/// Without a configured source column, each file is a source named after it, so
+/// `mode = "link"` links two files.
+pub fn load_files(
+    config: &Config,
+    inputs: Vec<(String, Box<dyn Read + Send>)>,
+) -> Result<Dataset, LinkError> {
+    let mut acc = Accum::new(config);
+    let by_file = config.input.source.is_none() && inputs.len() > 1;
+    for (k, (name, input)) in inputs.into_iter().enumerate() {
+        let file_source = if by_file {
+            if k >= usize::from(u16::MAX) {
+                return Err(LinkError::Input("more than 65,534 input files".into()));
+            }
+            acc.source_names.push(name.clone());
+            Some(k as u16)
+        } else {
+            None
+        };
+        load_one(config, &name, input, &mut acc, file_source)?;
+    }
+    Ok(acc.finish(config))
+}
+
+/// What the files read so far add up to.
+struct Accum {
+    ids: Texts,
+    sources: Vec<u16>,
+    source_names: Vec<String>,
+    source_index: HashMap<Vec<u8>, u16>,
+    last_source: Option<(Vec<u8>, u16)>,
+    keys: Vec<u64>,
+    short_rows: usize,
+    builders: Vec<Builder>,
+    validity: Vec<Option<Vec<bool>>>,
+}
+
+impl Accum {
+    fn new(config: &Config) -> Accum {
+        let builders = config
+            .comparisons
+            .iter()
+            .map(|c| match c.kind {
+                ComparisonKind::Exact => Builder::Exact(Vec::new(), Texts::default()),
+                ComparisonKind::Name => {
+                    let (close, far) = name_thresholds(&c.thresholds);
+                    Builder::Name {
+                        hashes: Vec::new(),
+                        sorted: Vec::new(),
+                        text: Texts::default(),
+                        close,
+                        far,
+                    }
+                }
+                ComparisonKind::Date => Builder::Date(Vec::new()),
+                ComparisonKind::Nik => Builder::Nik(Vec::new(), Vec::new()),
+                ComparisonKind::Region => Builder::Region(Vec::new()),
+                // Thresholds are checked when the configuration is parsed.
+                ComparisonKind::Numeric => Builder::Numeric(
+                    Vec::new(),
+                    c.thresholds.first().copied().unwrap_or(0.0),
+                    c.thresholds.get(1).copied().unwrap_or(0.0),
+                ),
+            })
+            .collect();
+        let validity = config
+            .comparisons
+            .iter()
+            .map(|c| c.valid_column.as_ref().map(|_| Vec::new()))
+            .collect();
+        Accum {
+            ids: Texts::default(),
+            sources: Vec::new(),
+            source_names: Vec::new(),
+            source_index: HashMap::default(),
+            last_source: None,
+            keys: Vec::new(),
+            short_rows: 0,
+            builders,
+            validity,
+        }
+    }
+
+    fn finish(self, config: &Config) -> Dataset {
+        let Accum {
+            ids,
+            sources,
+            mut source_names,
+            keys,
+            short_rows,
+            builders,
+            validity,
+            ..
+        } = self;
+        let features = builders
+            .into_iter()
+            .zip(validity)
+            .map(|(b, validity)| match b {
+                Builder::Exact(hashes, text) => Feature::Exact {
+                    counts: Vec::new(),
+                    hashes,
+                    text,
+                },
+                Builder::Name {
+                    hashes,
+                    sorted,
+                    text,
+                    close,
+                    far,
+                } => Feature::Name {
+                    counts: Vec::new(),
+                    hashes,
+                    sorted,
+                    text,
+                    close,
+                    far,
+                },
+                Builder::Date(values) => Feature::Date { values },
+                Builder::Nik(values, valid) => {
+                    // A validity column, when configured, has the last word.
+                    let valid = match validity {
+                        Some(v) => v
+                            .iter()
+                            .zip(&values)
+                            .map(|(&ok, &n)| ok && n != 0)
+                            .collect(),
+                        None => valid,
+                    };
+                    Feature::Nik { values, valid }
+                }
+                Builder::Region(values) => Feature::Region { values },
+                Builder::Numeric(values, close, far) => Feature::Numeric { values, close, far },
+            })
+            .collect();
+        if source_names.is_empty() {
+            source_names.push(String::new());
+        }
+        let mut data = Dataset {
+            ids,
+            sources,
+            source_names,
+            features,
+            keys,
+            rules: config.blocking.len(),
+            short_rows,
+            needs_counts: config
+                .comparisons
+                .iter()
+                .map(|c| c.term_frequency)
+                .collect(),
+            mode: config.input.mode,
+        };
+        data.count_values();
+        data
+    }
+}
+
+/// Reads one file into the accumulated columns; `file_source` is its source when files are sources.
+fn load_one(
+    config: &Config,
+    name: &str,
+    input: impl Read + Send,
+    acc: &mut Accum,
+    file_source: Option<u16>,
+) -> Result<(), LinkError> {
     let delimiter = config.delimiter()?;
     let quoting = config.input.quoting.unwrap_or(delimiter != b'\t');
     // The header is read on its own (a quoted name may span lines); the rest is read in
@@ -430,7 +600,6 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
         .map(|c| column(c))
         .collect::<Result<Vec<_>, _>>()?;
     let source_col = config.input.source.as_deref().map(column).transpose()?;
-    let mut builders = Vec::new();
     let mut comp_cols = Vec::new();
     let mut valid_cols: Vec<ValidColumn> = Vec::new();
     for c in &config.comparisons {
@@ -449,31 +618,8 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
             }
         });
     }
-    let mut validity: Vec<Option<Vec<bool>>> = valid_cols
-        .iter()
-        .map(|v| v.as_ref().map(|_| Vec::new()))
-        .collect();
     for c in &config.comparisons {
         comp_cols.push(column(&c.column)?);
-        builders.push(match c.kind {
-            ComparisonKind::Exact => Builder::Exact(Vec::new(), Texts::default()),
-            ComparisonKind::Name => {
-                let (close, far) = name_thresholds(&c.thresholds);
-                Builder::Name {
-                    hashes: Vec::new(),
-                    sorted: Vec::new(),
-                    text: Texts::default(),
-                    close,
-                    far,
-                }
-            }
-            ComparisonKind::Date => Builder::Date(Vec::new()),
-            ComparisonKind::Nik => Builder::Nik(Vec::new(), Vec::new()),
-            ComparisonKind::Region => Builder::Region(Vec::new()),
-            ComparisonKind::Numeric => {
-                Builder::Numeric(Vec::new(), c.thresholds[0], c.thresholds[1])
-            }
-        });
     }
     let mut rules = Vec::new();
     for r in &config.blocking {
@@ -488,13 +634,17 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
     let hasher = foldhash::fast::FixedState::with_seed(0x6474_7365_6e21);
     let reference = Date::new(2100, 1, 1).map_err(|e| LinkError::Input(e.to_string()))?;
 
-    let mut ids = Texts::default();
-    let mut sources = Vec::new();
-    let mut source_names: Vec<String> = Vec::new();
-    let mut source_index: HashMap<Vec<u8>, u16> = HashMap::default();
-    let mut last_source: Option<(Vec<u8>, u16)> = None;
-    let mut keys: Vec<u64> = Vec::new();
-    let mut short_rows = 0usize;
+    let Accum {
+        ids,
+        sources,
+        source_names,
+        source_index,
+        last_source,
+        keys,
+        short_rows,
+        builders,
+        validity,
+    } = acc;
     let kinds: Vec<(ComparisonKind, bool)> = config
         .comparisons
         .iter()
@@ -589,11 +739,11 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
                 .map(|(bytes, line)| prep.block(bytes, *line, name))
                 .collect::<Result<_, _>>()?;
             for out in prepared {
-                short_rows += out.short_rows;
+                *short_rows += out.short_rows;
                 ids.extend(&out.ids);
                 for k in 0..out.ids.len() {
                     let source = match source_col {
-                        None => 0,
+                        None => file_source.unwrap_or(0),
                         Some(_) => {
                             let s = out.sources.get(k);
                             // Files usually hold one source after another.
@@ -604,7 +754,7 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
                                 Some(&(_, k)) => k,
                                 None => match source_index.get(s) {
                                     Some(&k) => {
-                                        last_source = Some((s.to_vec(), k));
+                                        *last_source = Some((s.to_vec(), k));
                                         k
                                     }
                                     None => {
@@ -616,7 +766,7 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
                                         }
                                         source_names.push(String::from_utf8_lossy(s).into_owned());
                                         source_index.insert(s.to_vec(), k);
-                                        last_source = Some((s.to_vec(), k));
+                                        *last_source = Some((s.to_vec(), k));
                                         k
                                     }
                                 },
@@ -675,66 +825,7 @@ pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Data
         }
         Ok(())
     })?;
-    let features = builders
-        .into_iter()
-        .zip(validity)
-        .map(|(b, validity)| match b {
-            Builder::Exact(hashes, text) => Feature::Exact {
-                counts: Vec::new(),
-                hashes,
-                text,
-            },
-            Builder::Name {
-                hashes,
-                sorted,
-                text,
-                close,
-                far,
-            } => Feature::Name {
-                counts: Vec::new(),
-                hashes,
-                sorted,
-                text,
-                close,
-                far,
-            },
-            Builder::Date(values) => Feature::Date { values },
-            Builder::Nik(values, valid) => {
-                // A validity column, when configured, has the last word.
-                let valid = match validity {
-                    Some(v) => v
-                        .iter()
-                        .zip(&values)
-                        .map(|(&ok, &n)| ok && n != 0)
-                        .collect(),
-                    None => valid,
-                };
-                Feature::Nik { values, valid }
-            }
-            Builder::Region(values) => Feature::Region { values },
-            Builder::Numeric(values, close, far) => Feature::Numeric { values, close, far },
-        })
-        .collect();
-    if source_names.is_empty() {
-        source_names.push(String::new());
-    }
-    let mut data = Dataset {
-        ids,
-        sources,
-        source_names,
-        features,
-        keys,
-        rules: rules.len(),
-        short_rows,
-        needs_counts: config
-            .comparisons
-            .iter()
-            .map(|c| c.term_frequency)
-            .collect(),
-        mode: config.input.mode,
-    };
-    data.count_values();
-    Ok(data)
+    Ok(())
 }
 
 fn trim(s: &[u8]) -> &[u8] {

@@ -189,15 +189,17 @@ pub(crate) fn date_level(x: u32, y: u32) -> u8 {
 }
 
 /// Whether every token of the name with fewer tokens appears in the other (a one-letter token
-/// matching a token's initial), and the other has more tokens: a missing name part.
+/// and a word with that initial match each other, either way: "HABIB F" / "HABIB FIRMANSYAH"),
+/// and the names differ by a missing part or an abbreviation: a partial name.
 pub(crate) fn tokens_contained(a: &[u8], b: &[u8]) -> bool {
     let count = |s: &[u8]| s.split(|&c| c == b' ').filter(|t| !t.is_empty()).count();
     let (na, nb) = (count(a), count(b));
-    if na == nb || na == 0 || nb == 0 {
+    if na == 0 || nb == 0 {
         return false;
     }
-    let (short, long) = if na < nb { (a, b) } else { (b, a) };
+    let (short, long) = if na <= nb { (a, b) } else { (b, a) };
     let mut used = 0u64;
+    let mut initials = 0;
     for t in short.split(|&c| c == b' ').filter(|t| !t.is_empty()) {
         let mut found = false;
         for (k, u) in long
@@ -208,8 +210,11 @@ pub(crate) fn tokens_contained(a: &[u8], b: &[u8]) -> bool {
             if k >= 64 || used & (1 << k) != 0 {
                 continue;
             }
-            if t == u || (t.len() == 1 && u.first() == t.first()) {
+            let initial = (t.len() == 1 && u.len() > 1 || u.len() == 1 && t.len() > 1)
+                && u.first() == t.first();
+            if t == u || initial {
                 used |= 1 << k;
+                initials += usize::from(initial);
                 found = true;
                 break;
             }
@@ -218,7 +223,8 @@ pub(crate) fn tokens_contained(a: &[u8], b: &[u8]) -> bool {
             return false;
         }
     }
-    true
+    // Same number of tokens: only an abbreviation makes it partial (else it is reordered).
+    na != nb || initials > 0
 }
 
 #[cfg(test)]
@@ -250,6 +256,9 @@ mod tests {
         assert!(tokens_contained(b"M RIZKI", b"MUHAMMAD RIZKI PRATAMA"));
         assert!(!tokens_contained(b"SITI AMINAH", b"AMINAH SITI"));
         assert!(!tokens_contained(b"BUDI", b"SITI AMINAH"));
+        assert!(tokens_contained(b"HABIB F", b"HABIB FIRMANSYAH"));
+        assert!(tokens_contained(b"HABIB FIRMANSYAH", b"H FIRMANSYAH"));
+        assert!(!tokens_contained(b"HABIB FIRMANSYAH", b"HABIB FIRMAN"));
     }
 
     #[test]

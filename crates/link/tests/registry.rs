@@ -179,3 +179,75 @@ siak,4,3571014107800001,valid,SITI AMINAH,1980-07-01,2,3571011001,35710118011800
         .as_deref()
         .is_some_and(|n| n.contains("different serial")));
 }
+
+#[test]
+fn two_files_are_linked_across_and_not_within() {
+    // Two agencies' files with their own column order; each file is a source.
+    let a = "\
+id,name,dob,village
+1,SITI AMINAH,1980-07-01,3571011001
+2,SITI AMINAH,1980-07-01,3571011001
+3,BUDI SANTOSO,1975-01-02,3571011002
+";
+    let b = "\
+village,dob,name,id
+3571011001,1980-07-01,SITI AMINAH,x
+3571011002,02-01-1975,BUDI SANTOSA,y
+3571011003,1990-05-05,AGUS SALIM,z
+";
+    let config = Config::parse(
+        r#"
+[input]
+id = ["id"]
+mode = "link"
+[[comparison]]
+name = "name"
+kind = "name"
+column = "name"
+[[comparison]]
+name = "dob"
+kind = "date"
+column = "dob"
+[[comparison]]
+name = "village"
+kind = "region"
+column = "village"
+[[blocking]]
+name = "village"
+keys = ["village"]
+[model]
+u_sample_pairs = 100
+"#,
+    )
+    .expect("config");
+    let inputs: Vec<(String, Box<dyn std::io::Read + Send>)> = vec![
+        ("agency_a".to_string(), Box::new(a.as_bytes())),
+        ("agency_b".to_string(), Box::new(b.as_bytes())),
+    ];
+    let data = dtsen_link::data::load_files(&config, inputs).expect("load");
+    assert_eq!(data.len(), 6);
+    assert_eq!(data.source_names, vec!["agency_a", "agency_b"]);
+    assert_eq!(
+        data.display(1, 4),
+        "1975-01-02",
+        "DD-MM-YYYY read in the second file"
+    );
+    let (pairs, _) = dtsen_link::block::candidate_pairs(&config, &data);
+    // Records 1 and 2 (same file, same village) are never compared; each is compared with x.
+    assert!(pairs
+        .iter()
+        .all(|p| data.sources[p.left as usize] != data.sources[p.right as usize]));
+    let mut found: Vec<(String, String)> = pairs
+        .iter()
+        .map(|p| (data.id_str(p.left as usize), data.id_str(p.right as usize)))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("1".into(), "x".into()),
+            ("2".into(), "x".into()),
+            ("3".into(), "y".into())
+        ]
+    );
+}
