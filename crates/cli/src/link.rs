@@ -208,7 +208,8 @@ pub(crate) fn evaluate_files(
     truth_entity: &str,
     truth_source: &str,
 ) -> Result<dtsen_link::eval::Evaluation> {
-    let mut truth_map: foldhash_map::Map = Default::default();
+    // Record id → (true entity, source).
+    let mut truth_map: std::collections::HashMap<String, (String, String)> = Default::default();
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(truth)
@@ -268,10 +269,6 @@ pub(crate) fn evaluate_files(
         }
     }
     Ok(evaluate(&records, without, truth_map.len() - seen, 10_000))
-}
-
-mod foldhash_map {
-    pub type Map = std::collections::HashMap<String, (String, String)>;
 }
 
 fn link_eval(a: EvalArgs) -> Result<()> {
