@@ -160,11 +160,11 @@ fn link_run(a: RunArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(r)?);
         return Ok(());
     }
-    println!("records        {:>12}", r.records);
+    println!("records          {:>10}", r.records);
     for (s, n) in &r.sources {
-        println!("  {s:<12} {n:>12}");
+        println!("  {s:<18} {n:>8}");
     }
-    println!("candidate pairs {:>11}", r.candidate_pairs);
+    println!("candidate pairs  {:>10}", r.candidate_pairs);
     for b in &r.blocking {
         println!(
             "  {:<20} new {:>10}  proposed {:>10}  blocks {:>8}  largest {:>5}  oversized {}",
