@@ -50,6 +50,9 @@ pub struct RunArgs {
     /// List the deterministic links in pairs.csv too (by default they are only counted).
     #[arg(long)]
     all_pairs: bool,
+    /// Override the configuration's pair mode: `dedupe` (every pair) or `link` (across sources).
+    #[arg(long, value_parser = ["dedupe", "link"])]
+    mode: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -139,6 +142,11 @@ fn link_run(a: RunArgs) -> Result<()> {
     let mut config = read_config(a.config.as_deref())?;
     if a.all_pairs {
         config.model.output_deterministic_pairs = true;
+    }
+    match a.mode.as_deref() {
+        Some("dedupe") => config.input.mode = dtsen_link::config::Mode::Dedupe,
+        Some("link") => config.input.mode = dtsen_link::config::Mode::Link,
+        _ => {}
     }
     let started = Instant::now();
     let data = load_input(&config, &a.input)?;
@@ -373,6 +381,7 @@ pub(crate) fn demo(ingested: &Path, sources: &Path, out: &Path) -> Result<()> {
         out: out.to_path_buf(),
         model: None,
         all_pairs: false,
+        mode: None,
         json: false,
     })?;
     let e = evaluate_files(

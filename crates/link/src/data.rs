@@ -296,9 +296,18 @@ fn value_counts(hashes: &[u64]) -> Vec<u32> {
     counts
 }
 
-/// Parses a date in `YYYY-MM-DD`, `DD-MM-YYYY` or `DD/MM/YYYY` (also `YYYY/MM/DD`), with
-/// `00`, `98` or `99` for an unknown day or month; packs it, 0 when unreadable.
+/// Parses a date in `YYYY-MM-DD`, `DD-MM-YYYY`, `DD/MM/YYYY` (also `YYYY/MM/DD`) or
+/// `YYYYMMDD`, with `00`, `98` or `99` for an unknown day or month; packs it, 0 when unreadable.
 pub fn pack_date(s: &[u8]) -> u32 {
+    if s.len() == 8 && s.iter().all(u8::is_ascii_digit) {
+        let mut with_dashes = Vec::with_capacity(10);
+        with_dashes.extend_from_slice(&s[..4]);
+        with_dashes.push(b'-');
+        with_dashes.extend_from_slice(&s[4..6]);
+        with_dashes.push(b'-');
+        with_dashes.extend_from_slice(&s[6..]);
+        return pack_date(&with_dashes);
+    }
     let mut parts: [&[u8]; 3] = [&[]; 3];
     let mut n = 0;
     for p in s.split(|&c| c == b'-' || c == b'/' || c == b'.') {
@@ -1126,6 +1135,7 @@ keys = ["name"]
         assert_eq!(pack_date(b"12-03-1980"), 1980 << 9 | 3 << 5 | 12);
         assert_eq!(pack_date(b"98/03/1980"), 1980 << 9 | 3 << 5);
         assert_eq!(pack_date(b"1980-00-00"), 1980 << 9);
+        assert_eq!(pack_date(b"19800312"), 1980 << 9 | 3 << 5 | 12);
         assert_eq!(pack_date(b"kemarin"), 0);
         assert_eq!(pack_region(b"35.71.01.1001"), 3571011001);
         assert_eq!(pack_region(b"3571"), 3571000000);
