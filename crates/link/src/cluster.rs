@@ -222,7 +222,7 @@ fn split_component(edges: &[Edge], distinct: Option<Resolved<'_>>, bridge_min: f
     let mut reason = None;
     let mut flagged = Vec::new();
     if k >= 4 {
-        for ei in bridges(&adj, edges.len()) {
+        for ei in bridges(&adj) {
             if edges[ei].p >= bridge_min {
                 continue;
             }
@@ -427,13 +427,12 @@ fn reach(adj: &[Vec<(usize, usize)>], removed: &[bool], start: usize) -> Vec<usi
 }
 
 /// Bridges of an undirected graph (iterative Tarjan), as edge indices.
-fn bridges(adj: &[Vec<(usize, usize)>], edge_count: usize) -> Vec<usize> {
+fn bridges(adj: &[Vec<(usize, usize)>]) -> Vec<usize> {
     let k = adj.len();
     let mut disc = vec![usize::MAX; k];
     let mut low = vec![0usize; k];
     let mut out = Vec::new();
     let mut time = 0;
-    let _ = edge_count;
     for s in 0..k {
         if disc[s] != usize::MAX {
             continue;

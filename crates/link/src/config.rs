@@ -72,7 +72,7 @@ pub enum ComparisonKind {
     /// threshold or one edit), partial (every token of the shorter name in the longer, initials
     /// allowed), far (Jaro–Winkler ≥ the second threshold), else, null.
     Name,
-    /// Dates (`YYYY-MM-DD`, `DD-MM-YYYY`, `DD/MM/YYYY`; `00`/`98` unknown parts): exact,
+    /// Dates (`YYYY-MM-DD`, `DD-MM-YYYY`, `DD/MM/YYYY`, `YYYYMMDD`; `00`/`98` unknown parts): exact,
     /// partial (agree where both are known), swapped (day and month swapped), year_off (same day
     /// and month, year ±1), month_off (same year, one of day or month differs), near (within
     /// ten years), else (further apart: a parent and a child), null.

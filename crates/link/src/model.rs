@@ -146,17 +146,12 @@ impl Model {
 
     /// Weight of a pair at the given levels, with term-frequency adjustment.
     pub fn weight(&self, data: &Dataset, a: usize, b: usize, pattern: u64) -> f64 {
-        let mut w = self.prior_weight();
-        for (c, cm) in self.comparisons.iter().enumerate() {
-            let l = ((pattern >> (c as u32 * LEVEL_BITS)) & 15) as usize;
-            if l < cm.levels.len() {
-                w += cm.levels[l].weight;
-                if l == 0 {
-                    w += self.tf_adjustment(data, c, a, b);
-                }
-            }
-        }
-        w
+        let exact = |c: usize| (pattern >> (c as u32 * LEVEL_BITS)) & 15 == 0;
+        self.base_weight(pattern)
+            + (0..self.comparisons.len())
+                .filter(|&c| exact(c))
+                .map(|c| self.tf_adjustment(data, c, a, b))
+                .sum::<f64>()
     }
 
     /// The term-frequency adjustment of comparison `c` at its exact level, in bits.
