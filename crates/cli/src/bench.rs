@@ -399,6 +399,7 @@ async fn store(db: &str, region: &str, file: &Path) -> Result<()> {
                         }
                         .into(),
                     ),
+                    attrs: None,
                 });
                 fid += 1;
             }

@@ -367,33 +367,3 @@ fn link_explain(a: ExplainArgs) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(&e)?);
     Ok(())
 }
-
-/// The demo's matching step: prepare, link with the built-in configuration, and measure the
-/// result against the generator's truth.
-pub(crate) fn demo(ingested: &Path, sources: &Path, out: &Path) -> Result<()> {
-    let input = out.join("persons-link.csv");
-    std::fs::create_dir_all(out)?;
-    let n = dtsen_link::registry::prepare(ingested, &input)?;
-    println!("Matching {n} person records (SIAK, Regsosek, DTKS, P3KE) ...");
-    link_run(RunArgs {
-        config: None,
-        input: vec![input.clone()],
-        out: out.to_path_buf(),
-        model: None,
-        all_pairs: false,
-        mode: None,
-        json: false,
-    })?;
-    let e = evaluate_files(
-        &out.join("clusters.csv"),
-        &sources.join("truth_records.csv"),
-        &["source".to_string(), "record_key".to_string()],
-        "person_id",
-        "source",
-    )?;
-    println!(
-        "Against the generator's truth: pairwise precision {:.4}, recall {:.4}, F1 {:.4}",
-        e.pairwise.precision, e.pairwise.recall, e.pairwise.f1
-    );
-    Ok(())
-}

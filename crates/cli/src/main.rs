@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 mod bench;
+mod consolidate;
 mod link;
 
 #[derive(Parser)]
@@ -52,7 +53,7 @@ enum Command {
         #[arg(long, env = "DTSEN_DB", default_value = "sqlite://dtsen.db")]
         db: String,
     },
-    /// Run the whole path on the embedded default (today: generate Kota Kediri and summarise it).
+    /// Run the whole path on the embedded default: generate Kota Kediri, ingest, match, consolidate, export.
     Demo {
         /// Where to write the demo data.
         #[arg(long, env = "DTSEN_DEMO_DIR", default_value = "dtsen-demo")]
@@ -72,6 +73,11 @@ enum Command {
     /// Record linkage (pemadanan): match records of one person within and across sources.
     #[command(subcommand)]
     Link(link::LinkCommand),
+    /// Consolidate the sources into a registry snapshot: match, validate against SIAK, golden
+    /// records, return files, completeness, report.
+    Consolidate(consolidate::ConsolidateArgs),
+    /// Write a snapshot's DTSEN export (keluarga_dtsen_<S>.csv, anggota_dtsen_<S>.csv).
+    Export(consolidate::ExportArgs),
     /// Check a NIK and show what it encodes.
     Nik {
         /// The NIK (spaces, dots and dashes are ignored).
@@ -138,6 +144,8 @@ fn main() -> Result<()> {
         Command::Region { query, json } => region(&query, json),
         Command::Bench(cmd) => bench::run(cmd),
         Command::Link(cmd) => link::run(cmd),
+        Command::Consolidate(args) => consolidate::consolidate(args).map(|_| ()),
+        Command::Export(args) => consolidate::export(args),
         Command::Nik {
             nik: text,
             on,
@@ -402,10 +410,10 @@ fn restore(from: &std::path::Path, db: &str) -> Result<()> {
 fn demo(dir: PathBuf) -> Result<()> {
     println!("DTSEN demo: Kota Kediri (35.71), seed 7.");
     println!(
-        "Today the demo generates the regency's sources with ground truth, ingests and matches them;"
+        "Today the demo generates the regency's sources with ground truth, ingests, matches and consolidates them"
     );
     println!(
-        "consolidation, ranking and the web platform join it as their issues land (see README).\n"
+        "into a snapshot and exports it; ranking and the web platform join it as their issues land (see README).\n"
     );
     generate(GenerateArgs {
         region: "35.71".into(),
@@ -428,12 +436,7 @@ fn demo(dir: PathBuf) -> Result<()> {
         dir.join("ingested").join("rejects.csv").display()
     );
     println!();
-    link::demo(
-        &dir.join("ingested"),
-        &dir.join("sources"),
-        &dir.join("linked"),
-    )?;
-    Ok(())
+    consolidate::demo(&dir)
 }
 
 fn region(query: &str, json: bool) -> Result<()> {

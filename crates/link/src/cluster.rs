@@ -97,6 +97,7 @@ pub fn cluster(
         .map(|(d, values)| Resolved {
             feature: d.feature,
             values,
+            confirmed: d.confirmed.is_some(),
         });
     // Edges grouped by component: sorted by root, then cut into slices.
     let mut sorted: Vec<(u32, Edge)> = edges.iter().map(|e| (root[e.a as usize], *e)).collect();
@@ -175,7 +176,7 @@ fn split_component(edges: &[Edge], distinct: Option<Resolved<'_>>, bridge_min: f
     if let [e] = edges {
         let ids = distinct.map(|d| (identifier(d, e.a as usize), identifier(d, e.b as usize), d));
         if let Some((Some(x), Some(y), d)) = ids {
-            if !same_identifier(d.feature, x, y) {
+            if !same_identifier(d, x, y) {
                 return (
                     vec![vec![e.a], vec![e.b]],
                     Some((ReviewReason::DistinctIdentifiers, vec![(e.a, e.b, e.p)])),
@@ -199,7 +200,7 @@ fn split_component(edges: &[Edge], distinct: Option<Resolved<'_>>, bridge_min: f
                             first = Some(v);
                             false
                         }
-                        Some(f) => f != v && !same_identifier(d.feature, f, v),
+                        Some(f) => f != v && !same_identifier(d, f, v),
                     },
                 })
         });
@@ -278,6 +279,9 @@ fn split_component(edges: &[Edge], distinct: Option<Resolved<'_>>, bridge_min: f
 struct Resolved<'a> {
     feature: &'a Feature,
     values: &'a [u64],
+    /// Only values the authority holds count: two of them are two entities even when they
+    /// look like a typo of each other (two people born a day apart in one village).
+    confirmed: bool,
 }
 
 fn resolve(ids: Identifiers<'_>, n: usize) -> Vec<u64> {
@@ -306,9 +310,9 @@ fn identifier(ids: Resolved<'_>, record: usize) -> Option<u64> {
     (v != 0).then_some(v)
 }
 
-fn same_identifier(feature: &Feature, x: u64, y: u64) -> bool {
-    match feature {
-        Feature::Nik { .. } => nik_relation(x, y).agrees(),
+fn same_identifier(ids: Resolved<'_>, x: u64, y: u64) -> bool {
+    match ids.feature {
+        Feature::Nik { .. } if !ids.confirmed => nik_relation(x, y).agrees(),
         _ => x == y,
     }
 }
@@ -322,8 +326,7 @@ fn split_identifiers(
     edges: &[Edge],
     ids: Resolved<'_>,
 ) -> Option<(Vec<Vec<u32>>, Vec<(u32, u32, f64)>)> {
-    let feature = ids.feature;
-    // Group the identifiers present (one typo apart = the same).
+    // Group the identifiers present (one typo apart = the same, unless the authority holds both).
     let mut values: Vec<u64> = part
         .iter()
         .filter_map(|&x| identifier(ids, nodes[x] as usize))
@@ -336,7 +339,7 @@ fn split_identifiers(
     let mut group_of_value: Vec<usize> = (0..values.len()).collect();
     for i in 0..values.len() {
         for j in 0..i {
-            if same_identifier(feature, values[i], values[j]) {
+            if same_identifier(ids, values[i], values[j]) {
                 let g = group_of_value[j];
                 let old = group_of_value[i];
                 for v in group_of_value.iter_mut() {
@@ -532,5 +535,15 @@ mod tests {
         let c = cluster(4, &edges, Some(ids), 0.99);
         assert!(c.cases.is_empty());
         assert!(c.cluster.iter().all(|&x| x == 0));
+        // When the authority holds both 0 and its look-alike 3 (two people born a day apart,
+        // NIKs one digit apart), they are two people: split and reviewed.
+        let confirmed = [3571011502480001u64, 3571011502490001];
+        let ids = Identifiers {
+            feature: &nik,
+            confirmed: Some(&confirmed),
+        };
+        let c = cluster(4, &edges, Some(ids), 0.99);
+        assert_ne!(c.cluster[0], c.cluster[3]);
+        assert_eq!(c.cases.len(), 1);
     }
 }

@@ -130,6 +130,8 @@ pub struct SnapshotFamilyRow {
     pub desil_kabupaten_kota: Option<i16>,
     /// Completeness status.
     pub status_kelengkapan: Option<String>,
+    /// The family's golden record as of the snapshot (JSON: export fields, their sources, notes).
+    pub attrs: Option<String>,
 }
 
 /// A member of a family in a snapshot.
@@ -149,6 +151,21 @@ pub struct SnapshotMemberRow {
     pub status_padan: Option<String>,
     /// Alive at the snapshot.
     pub alive: bool,
+    /// The member's golden record as of the snapshot (JSON: export fields, sources, flags).
+    pub attrs: Option<String>,
+}
+
+/// The internal ids already given out: persons by valid NIK, families by KK number.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RegistryIds {
+    /// (NIK, person id).
+    pub persons: Vec<(dtsen_core::Nik, i64)>,
+    /// (KK number, family id).
+    pub families: Vec<(String, i64)>,
+    /// The largest person id in use (0 when none).
+    pub max_person: i64,
+    /// The largest family id in use (0 when none).
+    pub max_family: i64,
 }
 
 /// Source ids of the `sources` table (migration 0002): (id, key).
@@ -303,6 +320,26 @@ pub trait Store: Send + Sync {
         family_id: i64,
         date: &str,
     ) -> Result<Vec<MembershipRow>>;
+    /// The ids given out so far, so a new consolidation keeps them.
+    async fn registry_ids(&self) -> Result<RegistryIds>;
+    /// Inserts persons, or updates the current row of those that exist (same province and id).
+    async fn upsert_persons(&self, rows: &[PersonRow]) -> Result<u64>;
+    /// Inserts families, or updates the current row of those that exist.
+    async fn upsert_families(&self, rows: &[FamilyRow]) -> Result<u64>;
+    /// Every membership still open (`valid_to` empty).
+    async fn open_memberships(&self) -> Result<Vec<MembershipRow>>;
+    /// Ends the open memberships `(kode_provinsi, family_id, person_id)` on `valid_to`.
+    async fn end_memberships(&self, rows: &[(String, i64, i64)], valid_to: &str) -> Result<u64>;
+    /// Stores a draft snapshot's consolidation report (JSON).
+    async fn save_snapshot_report(&self, id: &str, report: &str) -> Result<()>;
+    /// A snapshot's consolidation report.
+    async fn snapshot_report(&self, id: &str) -> Result<Option<String>>;
+    /// The status of a snapshot (`draft`, `published`), `None` if it does not exist.
+    async fn snapshot_status(&self, id: &str) -> Result<Option<String>>;
+    /// Every family of a snapshot, by province and family id.
+    async fn snapshot_families(&self, id: &str) -> Result<Vec<SnapshotFamilyRow>>;
+    /// Every member of a snapshot, by province, family and person id.
+    async fn snapshot_members(&self, id: &str) -> Result<Vec<SnapshotMemberRow>>;
     /// Dashboard figures for a region (any level) in a snapshot.
     async fn region_aggregate(
         &self,
@@ -333,10 +370,18 @@ fn migrations(backend: Backend) -> &'static [(i64, &'static str)] {
         Backend::Sqlite => &[
             (1, include_str!("../migrations/sqlite/0001_registry.sql")),
             (2, include_str!("../migrations/sqlite/0002_sources.sql")),
+            (
+                3,
+                include_str!("../migrations/sqlite/0003_consolidation.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (1, include_str!("../migrations/postgres/0001_registry.sql")),
             (2, include_str!("../migrations/postgres/0002_sources.sql")),
+            (
+                3,
+                include_str!("../migrations/postgres/0003_consolidation.sql"),
+            ),
         ],
     }
 }
@@ -478,6 +523,47 @@ macro_rules! row_mappers {
                 sex: r.get("sex"),
                 death_date: r.get("death_date"),
                 kode_desa: r.get("kode_desa"),
+            }
+        }
+
+        fn snapshot_family(r: &$row) -> SnapshotFamilyRow {
+            SnapshotFamilyRow {
+                kode_provinsi: r.get("kode_provinsi"),
+                family_id: r.get("family_id"),
+                kk: r.get("kk"),
+                kode_desa: r.get("kode_desa"),
+                members: r.get("members"),
+                score: r.get("score"),
+                rank_national: r.get("rank_national"),
+                desil_nasional: r.get("desil_nasional"),
+                desil_provinsi: r.get("desil_provinsi"),
+                desil_kabupaten_kota: r.get("desil_kabupaten_kota"),
+                status_kelengkapan: r.get("status_kelengkapan"),
+                attrs: r.get("attrs"),
+            }
+        }
+
+        fn snapshot_member(r: &$row) -> SnapshotMemberRow {
+            SnapshotMemberRow {
+                kode_provinsi: r.get("kode_provinsi"),
+                family_id: r.get("family_id"),
+                person_id: r.get("person_id"),
+                nik: r.get("nik"),
+                relationship: r.get("relationship"),
+                status_padan: r.get("status_padan"),
+                alive: r.get("alive"),
+                attrs: r.get("attrs"),
+            }
+        }
+
+        fn membership(r: &$row) -> MembershipRow {
+            MembershipRow {
+                kode_provinsi: r.get("kode_provinsi"),
+                family_id: r.get("family_id"),
+                person_id: r.get("person_id"),
+                relationship: r.get("relationship"),
+                valid_from: r.get("valid_from"),
+                valid_to: r.get("valid_to"),
             }
         }
 

@@ -2,8 +2,8 @@
 
 use crate::{
     migrations, published_error, village_range, Backend, FamilyRow, FieldValueRow, KkHistoryRow,
-    MembershipRow, PersonRow, RegionAggregate, Result, SnapshotFamilyRow, SnapshotMemberRow, Store,
-    StoreError,
+    MembershipRow, PersonRow, RegionAggregate, RegistryIds, Result, SnapshotFamilyRow,
+    SnapshotMemberRow, Store, StoreError,
 };
 use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
@@ -40,53 +40,125 @@ impl PgStore {
     }
 
     async fn copy_persons(&self, rows: &[PersonRow]) -> Result<u64> {
-        // Binary COPY: the server stores the values without parsing text.
-        let mut b = Binary::new(rows.len() * 128);
-        for r in rows {
-            b.row(10);
-            b.text(Some(&r.kode_provinsi));
-            b.int8(r.id);
-            b.int8_opt(crate::nik_value(r.nik));
-            b.text(r.nik_raw.as_deref());
-            b.text(Some(&r.name));
-            b.text(Some(&r.name_std));
-            b.text(r.birth_date.as_deref());
-            b.int2(r.sex);
-            b.text(r.death_date.as_deref());
-            b.text(r.kode_desa.as_deref());
-        }
         self.copy(
             "COPY persons (kode_provinsi, id, nik, nik_raw, name, name_std, birth_date, sex, death_date, kode_desa) \
              FROM STDIN WITH (FORMAT binary)",
-            b.finish(),
+            persons_binary(rows),
         )
         .await
     }
 
     async fn copy_families(&self, rows: &[FamilyRow]) -> Result<u64> {
-        let mut data = Vec::with_capacity(rows.len() * 64);
-        for r in rows {
-            let id = r.id.to_string();
-            fields(
-                &mut data,
-                &[
-                    Some(&r.kode_provinsi),
-                    Some(&id),
-                    r.kk.as_deref(),
-                    Some(&r.kode_desa),
-                    r.address.as_deref(),
-                    r.rt.as_deref(),
-                    r.rw.as_deref(),
-                ],
-            );
-        }
         self.copy(
             "COPY families (kode_provinsi, id, kk, kode_desa, address, rt, rw) FROM STDIN",
-            data,
+            families_text(rows),
         )
         .await
     }
 
+    /// Inserts or updates rows of `table` (keyed by province and id): COPY into a temporary
+    /// table, then one `INSERT ... ON CONFLICT DO UPDATE`, in one transaction.
+    async fn upsert(
+        &self,
+        table: &str,
+        columns: &[&str],
+        format: &str,
+        data: Vec<u8>,
+    ) -> Result<u64> {
+        let cols = columns.join(", ");
+        let set: Vec<String> = columns
+            .iter()
+            .filter(|c| !matches!(**c, "kode_provinsi" | "id"))
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(&format!(
+            "CREATE TEMP TABLE load_{table} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
+        ))
+        .execute(&mut *tx)
+        .await?;
+        let mut copy = tx
+            .copy_in_raw(&format!("COPY load_{table} ({cols}) FROM STDIN {format}"))
+            .await?;
+        for chunk in data.chunks(1 << 20) {
+            copy.send(chunk).await?;
+        }
+        let n = copy.finish().await?;
+        sqlx::query(&format!(
+            "INSERT INTO {table} ({cols}) SELECT {cols} FROM load_{table} \
+             ON CONFLICT (kode_provinsi, id) DO UPDATE SET {}",
+            set.join(", ")
+        ))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+const PERSON_COLUMNS: [&str; 10] = [
+    "kode_provinsi",
+    "id",
+    "nik",
+    "nik_raw",
+    "name",
+    "name_std",
+    "birth_date",
+    "sex",
+    "death_date",
+    "kode_desa",
+];
+const FAMILY_COLUMNS: [&str; 7] = [
+    "kode_provinsi",
+    "id",
+    "kk",
+    "kode_desa",
+    "address",
+    "rt",
+    "rw",
+];
+
+/// Persons in PostgreSQL's binary COPY format (the server stores them without parsing text).
+fn persons_binary(rows: &[PersonRow]) -> Vec<u8> {
+    let mut b = Binary::new(rows.len() * 128);
+    for r in rows {
+        b.row(10);
+        b.text(Some(&r.kode_provinsi));
+        b.int8(r.id);
+        b.int8_opt(crate::nik_value(r.nik));
+        b.text(r.nik_raw.as_deref());
+        b.text(Some(&r.name));
+        b.text(Some(&r.name_std));
+        b.text(r.birth_date.as_deref());
+        b.int2(r.sex);
+        b.text(r.death_date.as_deref());
+        b.text(r.kode_desa.as_deref());
+    }
+    b.finish()
+}
+
+/// Families in COPY text format.
+fn families_text(rows: &[FamilyRow]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(rows.len() * 64);
+    for r in rows {
+        let id = r.id.to_string();
+        fields(
+            &mut data,
+            &[
+                Some(&r.kode_provinsi),
+                Some(&id),
+                r.kk.as_deref(),
+                Some(&r.kode_desa),
+                r.address.as_deref(),
+                r.rt.as_deref(),
+                r.rw.as_deref(),
+            ],
+        );
+    }
+    data
+}
+
+impl PgStore {
     /// Streams rows into a table with `COPY ... FROM STDIN` (text format).
     async fn copy(&self, sql: &str, data: Vec<u8>) -> Result<u64> {
         let mut conn = self.pool.acquire().await?;
@@ -423,12 +495,13 @@ impl Store for PgStore {
                     d2.as_deref(),
                     d3.as_deref(),
                     r.status_kelengkapan.as_deref(),
+                    r.attrs.as_deref(),
                 ],
             );
         }
         self.copy(
             "COPY snapshot_families (snapshot_id, kode_provinsi, family_id, kk, kode_desa, members, score, rank_national, \
-             desil_nasional, desil_provinsi, desil_kabupaten_kota, status_kelengkapan) FROM STDIN",
+             desil_nasional, desil_provinsi, desil_kabupaten_kota, status_kelengkapan, attrs) FROM STDIN",
             data,
         )
         .await
@@ -452,11 +525,12 @@ impl Store for PgStore {
                     rel.as_deref(),
                     r.status_padan.as_deref(),
                     Some(if r.alive { "t" } else { "f" }),
+                    r.attrs.as_deref(),
                 ],
             );
         }
         self.copy(
-            "COPY snapshot_members (snapshot_id, kode_provinsi, family_id, person_id, nik, relationship, status_padan, alive) FROM STDIN",
+            "COPY snapshot_members (snapshot_id, kode_provinsi, family_id, person_id, nik, relationship, status_padan, alive, attrs) FROM STDIN",
             data,
         )
         .await
@@ -581,31 +655,8 @@ impl Store for PgStore {
         .bind(family_id)
         .fetch_all(&self.pool)
         .await?;
-        let fam = SnapshotFamilyRow {
-            kode_provinsi: f.get("kode_provinsi"),
-            family_id: f.get("family_id"),
-            kk: f.get("kk"),
-            kode_desa: f.get("kode_desa"),
-            members: f.get("members"),
-            score: f.get("score"),
-            rank_national: f.get("rank_national"),
-            desil_nasional: f.get("desil_nasional"),
-            desil_provinsi: f.get("desil_provinsi"),
-            desil_kabupaten_kota: f.get("desil_kabupaten_kota"),
-            status_kelengkapan: f.get("status_kelengkapan"),
-        };
-        let members = members
-            .iter()
-            .map(|m| SnapshotMemberRow {
-                kode_provinsi: m.get("kode_provinsi"),
-                family_id: m.get("family_id"),
-                person_id: m.get("person_id"),
-                nik: m.get("nik"),
-                relationship: m.get("relationship"),
-                status_padan: m.get("status_padan"),
-                alive: m.get("alive"),
-            })
-            .collect();
+        let fam = snapshot_family(&f);
+        let members = members.iter().map(snapshot_member).collect();
         Ok(Some((fam, members)))
     }
 
@@ -624,17 +675,125 @@ impl Store for PgStore {
         .bind(date)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| MembershipRow {
-                kode_provinsi: r.get("kode_provinsi"),
-                family_id: r.get("family_id"),
-                person_id: r.get("person_id"),
-                relationship: r.get("relationship"),
-                valid_from: r.get("valid_from"),
-                valid_to: r.get("valid_to"),
-            })
-            .collect())
+        Ok(rows.iter().map(membership).collect())
+    }
+
+    async fn registry_ids(&self) -> Result<RegistryIds> {
+        let persons: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT nik, id FROM persons WHERE nik IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        let families: Vec<(String, i64)> =
+            sqlx::query_as("SELECT kk, id FROM families WHERE kk IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        let (max_person,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(id), 0)::BIGINT FROM persons")
+                .fetch_one(&self.pool)
+                .await?;
+        let (max_family,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(id), 0)::BIGINT FROM families")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(RegistryIds {
+            persons: persons
+                .into_iter()
+                .filter_map(|(n, id)| crate::nik_of(Some(n)).map(|n| (n, id)))
+                .collect(),
+            families,
+            max_person,
+            max_family,
+        })
+    }
+
+    async fn upsert_persons(&self, rows: &[PersonRow]) -> Result<u64> {
+        self.upsert(
+            "persons",
+            &PERSON_COLUMNS,
+            "WITH (FORMAT binary)",
+            persons_binary(rows),
+        )
+        .await
+    }
+
+    async fn upsert_families(&self, rows: &[FamilyRow]) -> Result<u64> {
+        self.upsert("families", &FAMILY_COLUMNS, "", families_text(rows))
+            .await
+    }
+
+    async fn open_memberships(&self) -> Result<Vec<MembershipRow>> {
+        let rows = sqlx::query("SELECT * FROM memberships WHERE valid_to IS NULL")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(membership).collect())
+    }
+
+    async fn end_memberships(&self, rows: &[(String, i64, i64)], valid_to: &str) -> Result<u64> {
+        let mut n = 0;
+        for chunk in rows.chunks(10_000) {
+            let prov: Vec<&str> = chunk.iter().map(|r| r.0.as_str()).collect();
+            let fam: Vec<i64> = chunk.iter().map(|r| r.1).collect();
+            let per: Vec<i64> = chunk.iter().map(|r| r.2).collect();
+            n += sqlx::query(
+                "UPDATE memberships m SET valid_to = $1 FROM UNNEST($2::text[], $3::bigint[], $4::bigint[]) AS e(p, f, q) \
+                 WHERE m.kode_provinsi = e.p AND m.family_id = e.f AND m.person_id = e.q AND m.valid_to IS NULL",
+            )
+            .bind(valid_to)
+            .bind(&prov)
+            .bind(&fam)
+            .bind(&per)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        }
+        Ok(n)
+    }
+
+    async fn save_snapshot_report(&self, id: &str, report: &str) -> Result<()> {
+        self.ensure_draft(id).await?;
+        sqlx::query(
+            "INSERT INTO snapshot_reports (snapshot_id, report) VALUES ($1, $2) \
+             ON CONFLICT (snapshot_id) DO UPDATE SET report = excluded.report",
+        )
+        .bind(id)
+        .bind(report)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| crate::published_error(e, id))?;
+        Ok(())
+    }
+
+    async fn snapshot_report(&self, id: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT report FROM snapshot_reports WHERE snapshot_id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn snapshot_status(&self, id: &str) -> Result<Option<String>> {
+        self.status(id).await
+    }
+
+    async fn snapshot_families(&self, id: &str) -> Result<Vec<SnapshotFamilyRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM snapshot_families WHERE snapshot_id = $1 ORDER BY kode_provinsi, family_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(snapshot_family).collect())
+    }
+
+    async fn snapshot_members(&self, id: &str) -> Result<Vec<SnapshotMemberRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM snapshot_members WHERE snapshot_id = $1 ORDER BY kode_provinsi, family_id, person_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(snapshot_member).collect())
     }
 
     async fn region_aggregate(

@@ -2,8 +2,8 @@
 
 use crate::{
     migrations, published_error, village_range, Backend, FamilyRow, FieldValueRow, KkHistoryRow,
-    MembershipRow, PersonRow, RegionAggregate, Result, SnapshotFamilyRow, SnapshotMemberRow, Store,
-    StoreError,
+    MembershipRow, PersonRow, RegionAggregate, RegistryIds, Result, SnapshotFamilyRow,
+    SnapshotMemberRow, Store, StoreError,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{
@@ -278,8 +278,8 @@ impl Store for SqliteStore {
         self.ensure_draft(id).await?;
         self.bulk(
             "INSERT INTO snapshot_families (snapshot_id, kode_provinsi, family_id, kk, kode_desa, members, score, \
-             rank_national, desil_nasional, desil_provinsi, desil_kabupaten_kota, status_kelengkapan) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             rank_national, desil_nasional, desil_provinsi, desil_kabupaten_kota, status_kelengkapan, attrs) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             rows,
             |st, r| {
                 st.execute(rusqlite::params![
@@ -294,7 +294,8 @@ impl Store for SqliteStore {
                     r.desil_nasional,
                     r.desil_provinsi,
                     r.desil_kabupaten_kota,
-                    r.status_kelengkapan
+                    r.status_kelengkapan,
+                    r.attrs
                 ])
             },
         )
@@ -304,8 +305,8 @@ impl Store for SqliteStore {
     async fn add_snapshot_members(&self, id: &str, rows: &[SnapshotMemberRow]) -> Result<u64> {
         self.ensure_draft(id).await?;
         self.bulk(
-            "INSERT INTO snapshot_members (snapshot_id, kode_provinsi, family_id, person_id, nik, relationship, status_padan, alive) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO snapshot_members (snapshot_id, kode_provinsi, family_id, person_id, nik, relationship, status_padan, alive, attrs) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             rows,
             |st, r| {
                 st.execute(rusqlite::params![
@@ -316,7 +317,8 @@ impl Store for SqliteStore {
                     r.nik,
                     r.relationship,
                     r.status_padan,
-                    r.alive
+                    r.alive,
+                    r.attrs
                 ])
             },
         )
@@ -439,31 +441,8 @@ impl Store for SqliteStore {
         .bind(family_id)
         .fetch_all(&self.pool)
         .await?;
-        let fam = SnapshotFamilyRow {
-            kode_provinsi: f.get("kode_provinsi"),
-            family_id: f.get("family_id"),
-            kk: f.get("kk"),
-            kode_desa: f.get("kode_desa"),
-            members: f.get("members"),
-            score: f.get("score"),
-            rank_national: f.get("rank_national"),
-            desil_nasional: f.get("desil_nasional"),
-            desil_provinsi: f.get("desil_provinsi"),
-            desil_kabupaten_kota: f.get("desil_kabupaten_kota"),
-            status_kelengkapan: f.get("status_kelengkapan"),
-        };
-        let members = members
-            .iter()
-            .map(|m| SnapshotMemberRow {
-                kode_provinsi: m.get("kode_provinsi"),
-                family_id: m.get("family_id"),
-                person_id: m.get("person_id"),
-                nik: m.get("nik"),
-                relationship: m.get("relationship"),
-                status_padan: m.get("status_padan"),
-                alive: m.get("alive"),
-            })
-            .collect();
+        let fam = snapshot_family(&f);
+        let members = members.iter().map(snapshot_member).collect();
         Ok(Some((fam, members)))
     }
 
@@ -482,17 +461,141 @@ impl Store for SqliteStore {
         .bind(date)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| MembershipRow {
-                kode_provinsi: r.get("kode_provinsi"),
-                family_id: r.get("family_id"),
-                person_id: r.get("person_id"),
-                relationship: r.get("relationship"),
-                valid_from: r.get("valid_from"),
-                valid_to: r.get("valid_to"),
-            })
-            .collect())
+        Ok(rows.iter().map(membership).collect())
+    }
+
+    async fn registry_ids(&self) -> Result<RegistryIds> {
+        let persons: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT nik, id FROM persons WHERE nik IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        let families: Vec<(String, i64)> =
+            sqlx::query_as("SELECT kk, id FROM families WHERE kk IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        let (max_person,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM persons")
+            .fetch_one(&self.pool)
+            .await?;
+        let (max_family,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM families")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(RegistryIds {
+            persons: persons
+                .into_iter()
+                .filter_map(|(n, id)| crate::nik_of(Some(n)).map(|n| (n, id)))
+                .collect(),
+            families,
+            max_person,
+            max_family,
+        })
+    }
+
+    async fn upsert_persons(&self, rows: &[PersonRow]) -> Result<u64> {
+        self.bulk(
+            "INSERT INTO persons (kode_provinsi, id, nik, nik_raw, name, name_std, birth_date, sex, death_date, kode_desa) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+             ON CONFLICT (kode_provinsi, id) DO UPDATE SET nik = excluded.nik, nik_raw = excluded.nik_raw, \
+             name = excluded.name, name_std = excluded.name_std, birth_date = excluded.birth_date, sex = excluded.sex, \
+             death_date = excluded.death_date, kode_desa = excluded.kode_desa",
+            rows,
+            |st, r| {
+                st.execute(rusqlite::params![
+                    r.kode_provinsi,
+                    r.id,
+                    crate::nik_value(r.nik),
+                    r.nik_raw,
+                    r.name,
+                    r.name_std,
+                    r.birth_date,
+                    r.sex,
+                    r.death_date,
+                    r.kode_desa
+                ])
+            },
+        )
+    }
+
+    async fn upsert_families(&self, rows: &[FamilyRow]) -> Result<u64> {
+        self.bulk(
+            "INSERT INTO families (kode_provinsi, id, kk, kode_desa, address, rt, rw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT (kode_provinsi, id) DO UPDATE SET kk = excluded.kk, kode_desa = excluded.kode_desa, \
+             address = excluded.address, rt = excluded.rt, rw = excluded.rw",
+            rows,
+            |st, r| {
+                st.execute(rusqlite::params![
+                    r.kode_provinsi,
+                    r.id,
+                    r.kk,
+                    r.kode_desa,
+                    r.address,
+                    r.rt,
+                    r.rw
+                ])
+            },
+        )
+    }
+
+    async fn open_memberships(&self) -> Result<Vec<MembershipRow>> {
+        let rows = sqlx::query("SELECT * FROM memberships WHERE valid_to IS NULL")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(membership).collect())
+    }
+
+    async fn end_memberships(&self, rows: &[(String, i64, i64)], valid_to: &str) -> Result<u64> {
+        self.bulk(
+            "UPDATE memberships SET valid_to = ?1 WHERE kode_provinsi = ?2 AND family_id = ?3 AND person_id = ?4 \
+             AND valid_to IS NULL",
+            rows,
+            |st, r| st.execute(rusqlite::params![valid_to, r.0, r.1, r.2]),
+        )
+    }
+
+    async fn save_snapshot_report(&self, id: &str, report: &str) -> Result<()> {
+        self.ensure_draft(id).await?;
+        sqlx::query(&q(
+            "INSERT INTO snapshot_reports (snapshot_id, report) VALUES ($1, $2) \
+             ON CONFLICT (snapshot_id) DO UPDATE SET report = excluded.report",
+        ))
+        .bind(id)
+        .bind(report)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| crate::published_error(e, id))?;
+        Ok(())
+    }
+
+    async fn snapshot_report(&self, id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(&q(
+            "SELECT report FROM snapshot_reports WHERE snapshot_id = $1",
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn snapshot_status(&self, id: &str) -> Result<Option<String>> {
+        self.status(id).await
+    }
+
+    async fn snapshot_families(&self, id: &str) -> Result<Vec<SnapshotFamilyRow>> {
+        let rows = sqlx::query(&q(
+            "SELECT * FROM snapshot_families WHERE snapshot_id = $1 ORDER BY kode_provinsi, family_id",
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(snapshot_family).collect())
+    }
+
+    async fn snapshot_members(&self, id: &str) -> Result<Vec<SnapshotMemberRow>> {
+        let rows = sqlx::query(&q(
+            "SELECT * FROM snapshot_members WHERE snapshot_id = $1 ORDER BY kode_provinsi, family_id, person_id",
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(snapshot_member).collect())
     }
 
     async fn region_aggregate(

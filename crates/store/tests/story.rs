@@ -245,6 +245,7 @@ async fn story(store: Arc<dyn Store>) {
                 }
                 .into(),
             ),
+            attrs: Some(format!("{{\"id_keluarga_dtsen\":{}}}", f.id)),
         })
         .collect();
     store
@@ -262,6 +263,7 @@ async fn story(store: Arc<dyn Store>) {
             relationship: m.relationship,
             status_padan: Some("padan".into()),
             alive: true,
+            attrs: Some("{\"nama\":\"X\"}".into()),
         })
         .collect();
     store
@@ -293,6 +295,95 @@ async fn story(store: Arc<dyn Store>) {
     assert_eq!(province.incomplete, 250);
     assert_eq!(province.persons_by_decile.iter().sum::<i64>(), 3_000);
     assert!(city.families > 0 && city.families < province.families);
+
+    // The golden records travel with the snapshot; the report is stored beside it.
+    let all = store.snapshot_families("2026Q1").await.expect("families");
+    assert_eq!(all.len(), 1_000);
+    assert_eq!(all[7].attrs.as_deref(), Some("{\"id_keluarga_dtsen\":7}"));
+    let all_members = store.snapshot_members("2026Q1").await.expect("members");
+    assert_eq!(all_members.len(), snap_members.len());
+    assert!(all_members
+        .windows(2)
+        .all(|w| (w[0].family_id, w[0].person_id) < (w[1].family_id, w[1].person_id)));
+    store
+        .save_snapshot_report("2026Q1", "{\"persons\":1}")
+        .await
+        .expect("report");
+    store
+        .save_snapshot_report("2026Q1", "{\"persons\":3000}")
+        .await
+        .expect("a draft's report can be replaced");
+    assert_eq!(
+        store
+            .snapshot_report("2026Q1")
+            .await
+            .expect("report")
+            .as_deref(),
+        Some("{\"persons\":3000}")
+    );
+    assert_eq!(
+        store
+            .snapshot_status("2026Q1")
+            .await
+            .expect("status")
+            .as_deref(),
+        Some("draft")
+    );
+
+    // Ids given out, for the next consolidation; upserts change current rows in place.
+    let ids = store.registry_ids().await.expect("ids");
+    assert_eq!((ids.persons.len(), ids.max_person), (3_000, 2_999));
+    assert_eq!(ids.max_family, 999);
+    assert!(ids.persons.contains(&(people[42].nik.expect("nik"), 42)));
+    let mut moved = people[42].clone();
+    moved.kode_desa = Some("3571011002".into());
+    moved.death_date = Some("2026-01-02".into());
+    let mut newcomer = people[43].clone();
+    newcomer.id = 5_000;
+    newcomer.nik = None;
+    newcomer.nik_raw = Some("123".into());
+    assert_eq!(
+        store
+            .upsert_persons(&[moved.clone(), newcomer])
+            .await
+            .expect("upsert"),
+        2
+    );
+    assert_eq!(
+        store
+            .person_by_nik(moved.nik.expect("nik"))
+            .await
+            .expect("query"),
+        Some(moved)
+    );
+    assert_eq!(store.registry_ids().await.expect("ids").max_person, 5_000);
+    let mut fam = families[3].clone();
+    fam.address = Some("JL. BARU 1".into());
+    store
+        .upsert_families(std::slice::from_ref(&fam))
+        .await
+        .expect("upsert family");
+    let kk = fam.kk.clone().expect("kk");
+    assert!(store.families_by_kk(&kk).await.expect("kk").contains(&fam));
+    let open = store.open_memberships().await.expect("open");
+    let open_before = open.len();
+    let first = &open[0];
+    let ended = store
+        .end_memberships(
+            &[(
+                first.kode_provinsi.clone(),
+                first.family_id,
+                first.person_id,
+            )],
+            "2026-03-31",
+        )
+        .await
+        .expect("end");
+    assert_eq!(ended, 1);
+    assert_eq!(
+        store.open_memberships().await.expect("open").len(),
+        open_before - 1
+    );
 
     // Still a draft: corrections are allowed.
     store
@@ -328,6 +419,7 @@ async fn story(store: Arc<dyn Store>) {
             .await
             .err(),
         store.publish_snapshot("2026Q1").await.err(),
+        store.save_snapshot_report("2026Q1", "{}").await.err(),
     ];
     for (k, e) in refused.into_iter().enumerate() {
         assert!(

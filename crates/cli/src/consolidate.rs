@@ -1,0 +1,251 @@
+//! `dtsen consolidate` and `dtsen export`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use dtsen_consolidate::{output, persist, Options, Rules};
+use dtsen_core::RegionTable;
+
+#[derive(clap::Args)]
+pub(crate) struct ConsolidateArgs {
+    /// Directory of the source files (ingested into WORK/ingested first).
+    #[arg(long, env = "DTSEN_SOURCES", default_value = "sources")]
+    pub sources: PathBuf,
+    /// Use an existing ingest output instead of ingesting --sources.
+    #[arg(long)]
+    pub ingested: Option<PathBuf>,
+    /// Snapshot id: YYYYQn (reference date: the quarter's last day) or any id with --as-of.
+    #[arg(long, env = "DTSEN_SNAPSHOT")]
+    pub snapshot: String,
+    /// Reference date (YYYY-MM-DD); default: the last day of the snapshot's quarter.
+    #[arg(long, env = "DTSEN_AS_OF")]
+    pub as_of: Option<String>,
+    /// Working directory: the matching engine's files, the return files, the report.
+    #[arg(long, env = "DTSEN_WORK", default_value = "consolidation")]
+    pub work: PathBuf,
+    /// Database URL: sqlite://PATH or postgres://...
+    #[arg(long, env = "DTSEN_DB", default_value = "sqlite://dtsen.db")]
+    pub db: String,
+    /// Survivorship and completeness rules (CSV); default: the built-in configs/consolidate/fields.csv.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// A matching model to reuse (model.json); default: WORK/link/model.json when a previous
+    /// run left one, else train.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Train the matching model again even if a previous one exists.
+    #[arg(long)]
+    pub retrain: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ExportArgs {
+    /// The snapshot to export.
+    #[arg(long, env = "DTSEN_SNAPSHOT")]
+    pub snapshot: String,
+    /// Output directory.
+    #[arg(long, default_value = "export")]
+    pub out: PathBuf,
+    /// Database URL: sqlite://PATH or postgres://...
+    #[arg(long, env = "DTSEN_DB", default_value = "sqlite://dtsen.db")]
+    pub db: String,
+}
+
+/// Runs a consolidation; returns the report.
+pub(crate) fn consolidate(a: ConsolidateArgs) -> Result<serde_json::Value> {
+    let started = Instant::now();
+    let as_of = match &a.as_of {
+        Some(d) => crate::parse_date(d, "--as-of")?,
+        None => dtsen_consolidate::snapshot_date(&a.snapshot).with_context(|| {
+            format!(
+                "snapshot id {:?} is not YYYYQn (e.g. 2026Q1): give its reference date with --as-of",
+                a.snapshot
+            )
+        })?,
+    };
+    let ingested = match &a.ingested {
+        Some(d) => d.clone(),
+        None => {
+            let out = a.work.join("ingested");
+            crate::ingest(crate::IngestArgs {
+                sources: a.sources.clone(),
+                out: out.clone(),
+                as_of: Some(as_of.to_string()),
+                json: false,
+            })?;
+            out
+        }
+    };
+    let rules = match &a.rules {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            Rules::parse(&text).with_context(|| format!("in {}", p.display()))?
+        }
+        None => Rules::builtin(),
+    };
+    let previous = a.work.join("link").join("model.json");
+    let model_path = a
+        .model
+        .clone()
+        .or_else(|| (!a.retrain && previous.exists()).then_some(previous));
+    let model = match &model_path {
+        Some(p) => {
+            let config = dtsen_link::Config::parse(dtsen_link::DTSEN_PERSONS_CONFIG)?;
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            let m = dtsen_link::Model::load(&text, &config)
+                .with_context(|| format!("in {}", p.display()))?;
+            eprintln!(
+                "Reusing the matching model {} (--retrain to train again)",
+                p.display()
+            );
+            Some(m)
+        }
+        None => None,
+    };
+    let rt = crate::runtime()?;
+    let store = rt.block_on(async {
+        let store = dtsen_store::open(&a.db)
+            .await
+            .with_context(|| format!("opening {}", a.db))?;
+        store
+            .migrate()
+            .await
+            .with_context(|| format!("migrating {}", a.db))?;
+        store
+            .load_regions(RegionTable::official())
+            .await
+            .context("loading the region table")?;
+        anyhow::Ok(store)
+    })?;
+    let known = rt
+        .block_on(persist::known_ids(store.as_ref()))
+        .context("reading the ids the registry has given out")?;
+    let opts = Options {
+        snapshot: a.snapshot.clone(),
+        as_of,
+        rules,
+        model,
+    };
+    eprintln!(
+        "Consolidating {} into snapshot {} (as of {as_of}) ...",
+        ingested.display(),
+        a.snapshot
+    );
+    let c = dtsen_consolidate::consolidate(&ingested, &a.work, &opts, &known)
+        .with_context(|| format!("consolidating {}", ingested.display()))?;
+    let ingest_report: Option<serde_json::Value> =
+        std::fs::read_to_string(ingested.join("ingest-report.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+    let mut report = output::write(&c, &a.work, ingest_report.as_ref(), RegionTable::official())
+        .with_context(|| format!("writing into {}", a.work.display()))?;
+    output::write_person_clusters(&c, &a.work.join("persons-clusters.csv"))?;
+    let t = Instant::now();
+    let saved = rt
+        .block_on(persist::save(store.as_ref(), &c, &report, &known))
+        .with_context(|| format!("saving snapshot {} into {}", a.snapshot, a.db))?;
+    let store_ms = t.elapsed().as_millis() as u64;
+    report["timings_ms"]["store"] = store_ms.into();
+    report["timings_ms"]["total"] = (started.elapsed().as_millis() as u64).into();
+    report["peak_rss_bytes"] = crate::bench::peak_rss_bytes().into();
+    report["store"] = serde_json::json!({
+        "db": a.db,
+        "persons": saved.persons,
+        "families": saved.families,
+        "memberships_opened": saved.memberships_opened,
+        "memberships_ended": saved.memberships_ended,
+        "field_values": saved.field_values,
+        "snapshot_families": saved.snapshot_families,
+        "snapshot_members": saved.snapshot_members,
+        "timings_ms": saved.timings.iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
+    });
+    let path = a.work.join("consolidation-report.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
+        .with_context(|| format!("writing {}", path.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", output::summary(&report));
+        println!(
+            "\nSnapshot {} (draft) in {}: {} families, {} members; {} memberships opened, {} ended.",
+            a.snapshot, a.db, saved.snapshot_families, saved.snapshot_members, saved.memberships_opened, saved.memberships_ended
+        );
+        println!(
+            "Return files, field-check list, conflicts and coverage: {} ({:.1} s)",
+            a.work.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(report)
+}
+
+/// Writes the DTSEN export of a snapshot.
+pub(crate) fn export(a: ExportArgs) -> Result<()> {
+    let rt = crate::runtime()?;
+    let e = rt.block_on(async {
+        let store = dtsen_store::open(&a.db)
+            .await
+            .with_context(|| format!("opening {}", a.db))?;
+        store
+            .migrate()
+            .await
+            .with_context(|| format!("migrating {}", a.db))?;
+        anyhow::Ok(
+            dtsen_consolidate::export::export(store.as_ref(), &a.snapshot, None, &a.out)
+                .await
+                .with_context(|| format!("exporting snapshot {}", a.snapshot))?,
+        )
+    })?;
+    println!("{}: {} families", e.families_file.display(), e.families);
+    println!("{}: {} members", e.members_file.display(), e.members);
+    Ok(())
+}
+
+/// The demo's consolidation: Kota Kediri into snapshot 2026Q3 of a fresh SQLite database,
+/// measured against the generator's truth, then exported.
+pub(crate) fn demo(dir: &Path) -> Result<()> {
+    let db_path = dir.join("dtsen.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", db_path.display()));
+        if p.exists() {
+            std::fs::remove_file(&p)
+                .with_context(|| format!("removing the old demo database {}", p.display()))?;
+        }
+    }
+    let db = format!("sqlite://{}", db_path.display());
+    let work = dir.join("consolidation");
+    consolidate(ConsolidateArgs {
+        sources: dir.join("sources"),
+        ingested: Some(dir.join("ingested")),
+        snapshot: "2026Q3".into(),
+        as_of: None,
+        work: work.clone(),
+        db: db.clone(),
+        rules: None,
+        model: None,
+        retrain: true,
+        json: false,
+    })?;
+    let e = crate::link::evaluate_files(
+        &work.join("persons-clusters.csv"),
+        &dir.join("sources").join("truth_records.csv"),
+        &["source".to_string(), "record_key".to_string()],
+        "person_id",
+        "source",
+    )?;
+    println!(
+        "Persons against the generator's truth: pairwise precision {:.4}, recall {:.4}, F1 {:.4}",
+        e.pairwise.precision, e.pairwise.recall, e.pairwise.f1
+    );
+    export(ExportArgs {
+        snapshot: "2026Q3".into(),
+        out: dir.join("export"),
+        db,
+    })
+}
