@@ -411,6 +411,8 @@ struct Cols {
     alive: usize,
     death_date: usize,
     relationship: usize,
+    name_std: usize,
+    birth_date: usize,
     attrs: usize,
 }
 
@@ -428,6 +430,8 @@ impl Cols {
             alive: t.col("alive")?,
             death_date: t.col("death_date")?,
             relationship: t.col("relationship")?,
+            name_std: t.col("name_std")?,
+            birth_date: t.col("birth_date")?,
             attrs: t.col("attrs")?,
         })
     }
@@ -626,6 +630,17 @@ impl<'o> Builder<'o> {
         }
     }
 
+    /// Whether record `r` describes the person of SIAK record `authority` (the check Dukcapil
+    /// makes when a NIK is presented with a name and a birth date): the birth years at most
+    /// one apart, and the name or the birth date agreeing loosely. A row with someone else's
+    /// NIK (a child's row with its parent's NIK) fails it.
+    fn describes(&self, r: u32, authority: u32) -> bool {
+        let c = self.c;
+        let (a, b) = (self.get(r, c.birth_date), self.get(authority, c.birth_date));
+        let (x, y) = (self.get(r, c.name_std), self.get(authority, c.name_std));
+        years_close(a, b) && (names_agree_loosely(x, y) || dates_agree_loosely(a, b))
+    }
+
     /// Why a record of a cluster without a valid SIAK record cannot be validated.
     fn unvalidated_reason(&self, row: u32) -> String {
         let status = self.get(row, self.c.nik_status);
@@ -733,6 +748,13 @@ impl<'o> Builder<'o> {
             }
             let status = self.get(r, c.nik_status).to_owned();
             match self.nik_of(r) {
+                Some(v) if v == nik && !self.describes(r, authority) => self.give_back(
+                    r,
+                    "nik_tidak_sesuai_dukcapil".into(),
+                    true,
+                    Some(nik),
+                    Some(kk.clone()),
+                ),
                 Some(v) if v == nik => accepted.push(r),
                 Some(_) if self.sources[r as usize] == Some(Source::Siak) => {
                     self.give_back(
@@ -1339,6 +1361,63 @@ impl<'o> Builder<'o> {
     }
 }
 
+fn date_parts(d: &str) -> Option<(i32, u32, u32)> {
+    let mut it = d.split('-');
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    (y > 0).then_some((y, m, d))
+}
+
+/// Birth years at most one apart (or a date missing).
+fn years_close(x: &str, y: &str) -> bool {
+    match (date_parts(x), date_parts(y)) {
+        (Some(a), Some(b)) => (a.0 - b.0).abs() <= 1,
+        _ => true,
+    }
+}
+
+/// Birth dates that may be one date written with one error: equal, a part unknown (including
+/// the 1 July / 31 December / 1 January written for an unknown date), day and month swapped,
+/// or the year one off with day and month equal.
+fn dates_agree_loosely(x: &str, y: &str) -> bool {
+    let (Some((ya, ma, da)), Some((yb, mb, db))) = (date_parts(x), date_parts(y)) else {
+        return true; // a missing date does not disagree
+    };
+    let conventional = |m: u32, d: u32| matches!((m, d), (7, 1) | (12, 31) | (1, 1));
+    let same = |p: u32, q: u32| p == 0 || q == 0 || p == q;
+    if (ya - yb).abs() > 1 {
+        return false;
+    }
+    if conventional(ma, da) || conventional(mb, db) {
+        return true;
+    }
+    if ya == yb {
+        (same(ma, mb) && same(da, db)) || (ma == db && da == mb)
+    } else {
+        same(ma, mb) && same(da, db)
+    }
+}
+
+/// Standardised names that may be one name: Jaro–Winkler at least 0.80, a shared name part of
+/// three letters or more, or an initial standing for the other's first name.
+fn names_agree_loosely(x: &str, y: &str) -> bool {
+    if x.is_empty()
+        || y.is_empty()
+        || dtsen_link::compare::jaro_winkler(x.as_bytes(), y.as_bytes()) >= 0.80
+    {
+        return true;
+    }
+    let (tx, ty): (Vec<&str>, Vec<&str>) = (x.split(' ').collect(), y.split(' ').collect());
+    let shared = tx.iter().any(|t| t.len() >= 3 && ty.contains(t));
+    let initial = |a: &[&str], b: &[&str]| {
+        a.first()
+            .zip(b.first())
+            .is_some_and(|(p, q)| p.len() == 1 && q.starts_with(p))
+    };
+    shared || initial(&tx, &ty) || initial(&ty, &tx)
+}
+
 impl Consolidation {
     /// The source-record key of a return or a value: `source:line`.
     pub fn record_key(&self, source: Source, row: u32) -> String {
@@ -1370,6 +1449,27 @@ mod tests {
         );
         assert_eq!(snapshot_date("2026Q5"), None);
         assert_eq!(snapshot_date("v3"), None);
+    }
+
+    #[test]
+    fn loose_agreement_with_the_nik_owner() {
+        assert!(dates_agree_loosely("1976-05-20", "1976-05-20"));
+        assert!(dates_agree_loosely("1976-05-00", "1976-05-20"));
+        assert!(dates_agree_loosely("1976-20-05", "1976-05-20"));
+        assert!(dates_agree_loosely("1977-05-20", "1976-05-20"));
+        assert!(
+            dates_agree_loosely("1955-07-01", "1955-12-12"),
+            "1 July stands for unknown"
+        );
+        assert!(dates_agree_loosely("", "1976-05-20"));
+        assert!(!dates_agree_loosely("1976-06-21", "1976-05-20"));
+        assert!(!dates_agree_loosely("2012-01-19", "1976-05-20"));
+        assert!(years_close("1993-09-28", "1994-09-30"));
+        assert!(!years_close("2022-03-05", "1957-11-12"));
+        assert!(names_agree_loosely("S FIRMANSYAH", "SAPUTRA FIRMANSYAH"));
+        assert!(names_agree_loosely("SUHENDRA", "HAFIZ SUHENDRA"));
+        assert!(names_agree_loosely("SITI AMINAH", "SITI AMINA"));
+        assert!(!names_agree_loosely("FAHMI", "ROHMAN BUDIMAN"));
     }
 
     #[test]

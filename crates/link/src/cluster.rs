@@ -19,6 +19,9 @@ pub struct Edge {
     pub b: u32,
     /// Match probability (1 for deterministic links).
     pub p: f64,
+    /// Match weight (log2 Bayes factor): unlike the probability it does not saturate, so it
+    /// ranks strong links against each other.
+    pub w: f64,
 }
 
 /// Why a cluster went to review.
@@ -357,14 +360,37 @@ fn split_identifiers(
         return None;
     }
     let mut group = vec![usize::MAX; adj.len()];
+    let group_of = |x: usize| {
+        identifier(ids, nodes[x] as usize)
+            .and_then(|v| values.binary_search(&v).ok())
+            .map(|pos| group_of_value[pos])
+    };
+    let mut carriers = vec![0u32; values.len()];
     for &x in part {
-        if let Some(v) = identifier(ids, nodes[x] as usize) {
-            if let Ok(pos) = values.binary_search(&v) {
-                group[x] = group_of_value[pos];
-            }
+        if let Some(g) = group_of(x) {
+            carriers[g] += 1;
         }
     }
-    // The rest join the group they are most strongly linked to, nearest first.
+    for &x in part {
+        let Some(g) = group_of(x) else { continue };
+        // A record is held by its identifier unless others carry that identifier and its
+        // strongest link to a record with an identifier goes to another group: a child's row
+        // carrying its parent's NIK links weakly to the parent (NIK only) and strongly to the
+        // child (name, birth date). The only carrier of an identifier always holds it.
+        if carriers[g] < 2 {
+            group[x] = g;
+            continue;
+        }
+        let strongest = adj[x]
+            .iter()
+            .filter(|&&(y, ei)| !removed[ei] && group_of(y).is_some())
+            .max_by(|a, b| edges[a.1].w.total_cmp(&edges[b.1].w).then(b.0.cmp(&a.0)));
+        match strongest {
+            Some(&(y, _)) if group_of(y) != Some(g) => {}
+            _ => group[x] = g,
+        }
+    }
+    // The rest join the group of their strongest link, nearest first.
     loop {
         let mut changed = false;
         for &x in part {
@@ -377,8 +403,8 @@ fn split_identifiers(
                     continue;
                 }
                 match score.iter_mut().find(|s| s.0 == group[y]) {
-                    Some(s) => s.1 += edges[ei].p,
-                    None => score.push((group[y], edges[ei].p)),
+                    Some(s) => s.1 = s.1.max(edges[ei].w),
+                    None => score.push((group[y], edges[ei].w)),
                 }
             }
             if let Some(best) = score
@@ -479,7 +505,12 @@ mod tests {
     use super::*;
 
     fn e(a: u32, b: u32, p: f64) -> Edge {
-        Edge { a, b, p }
+        Edge {
+            a,
+            b,
+            p,
+            w: (p / (1.0 - p).max(1e-12)).log2(),
+        }
     }
 
     #[test]
@@ -545,5 +576,39 @@ mod tests {
         let c = cluster(4, &edges, Some(ids), 0.99);
         assert_ne!(c.cluster[0], c.cluster[3]);
         assert_eq!(c.cases.len(), 1);
+    }
+
+    #[test]
+    fn a_record_carrying_a_parents_nik_goes_with_the_person_it_describes() {
+        // 0, 1: the parent (NIK 3571011502490001) in two sources; 2: the child (its own NIK);
+        // 3: the child's row in a third source, carrying the parent's NIK: linked to the parent
+        // by the NIK alone (weak), to the child by name and birth date (strong).
+        let nik = Feature::Nik {
+            values: vec![
+                3571011502490001,
+                3571011502490001,
+                3571010101150001,
+                3571011502490001,
+            ],
+            valid: vec![true; 4],
+        };
+        let edges = [
+            e(0, 1, 0.999_999),
+            e(0, 3, 0.97),
+            e(1, 3, 0.97),
+            e(2, 3, 0.999_999_9),
+        ];
+        let ids = Identifiers {
+            feature: &nik,
+            confirmed: None,
+        };
+        let c = cluster(4, &edges, Some(ids), 0.99);
+        assert_eq!(
+            c.cluster[2], c.cluster[3],
+            "the child's row joins the child"
+        );
+        assert_eq!(c.cluster[0], c.cluster[1]);
+        assert_ne!(c.cluster[0], c.cluster[3]);
+        assert_eq!(c.cases.len(), 1, "and the case is reviewed");
     }
 }

@@ -234,11 +234,13 @@ pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
                 a: p.left,
                 b: p.right,
                 p: 1.0,
+                w: f64::from(*w),
             }),
             Method::Probabilistic => Some(Edge {
                 a: p.left,
                 b: p.right,
                 p: model::probability(f64::from(*w)),
+                w: f64::from(*w),
             }),
         })
         .collect();

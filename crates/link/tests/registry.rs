@@ -154,6 +154,7 @@ siak,4,3571014107800001,valid,SITI AMINAH,1980-07-01,2,3571011001,35710118011800
             a: p.left,
             b: p.right,
             p: 0.95,
+            w: 4.25,
         })
         .collect();
     let nik = &data.features[0];
