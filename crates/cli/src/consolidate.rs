@@ -243,6 +243,24 @@ pub(crate) fn demo(dir: &Path) -> Result<()> {
         "Persons against the generator's truth: pairwise precision {:.4}, recall {:.4}, F1 {:.4}",
         e.pairwise.precision, e.pairwise.recall, e.pairwise.f1
     );
+    println!("\nFitting the proxy-means test on the survey sample (susenas.csv) ...");
+    let model = dir.join("pmt-model.json");
+    crate::rank::fit(crate::rank::FitArgs {
+        survey: dir.join("sources").join("susenas.csv"),
+        out: model.clone(),
+        variables: None,
+        trees: 200,
+        json: false,
+    })?;
+    println!();
+    crate::rank::score(crate::rank::ScoreArgs {
+        snapshot: "2026Q3".into(),
+        model,
+        db: db.clone(),
+        truth: Some(dir.join("sources").join("truth_families.csv")),
+        json: false,
+    })?;
+    println!();
     export(ExportArgs {
         snapshot: "2026Q3".into(),
         out: dir.join("export"),

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 mod bench;
 mod consolidate;
 mod link;
+mod rank;
 
 #[derive(Parser)]
 #[command(
@@ -76,6 +77,9 @@ enum Command {
     /// Consolidate the sources into a registry snapshot: match, validate against SIAK, golden
     /// records, return files, completeness, report.
     Consolidate(consolidate::ConsolidateArgs),
+    /// Welfare ranking: fit the proxy-means test, evaluate, score a snapshot, explain a family.
+    #[command(subcommand)]
+    Rank(rank::RankCommand),
     /// Write a snapshot's DTSEN export (keluarga_dtsen_<S>.csv, anggota_dtsen_<S>.csv).
     Export(consolidate::ExportArgs),
     /// Check a NIK and show what it encodes.
@@ -146,6 +150,7 @@ fn main() -> Result<()> {
         Command::Link(cmd) => link::run(cmd),
         Command::Consolidate(args) => consolidate::consolidate(args).map(|_| ()),
         Command::Export(args) => consolidate::export(args),
+        Command::Rank(cmd) => rank::run(cmd),
         Command::Nik {
             nik: text,
             on,

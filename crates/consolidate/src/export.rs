@@ -162,6 +162,11 @@ pub async fn export(
                  was it written by dtsen consolidate?"
             ))
         })?;
+    let model_version = match model_version {
+        Some(v) => Some(v.to_owned()),
+        None => store.snapshot_model(id).await?,
+    };
+    let model_version = model_version.as_deref();
     let families = store.snapshot_families(id).await?;
     let members = store.snapshot_members(id).await?;
     let families_file = out.join(format!("keluarga_dtsen_{id}.csv"));

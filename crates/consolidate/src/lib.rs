@@ -15,6 +15,7 @@
 pub mod export;
 pub mod output;
 pub mod persist;
+pub mod ranking;
 pub mod rules;
 pub mod table;
 

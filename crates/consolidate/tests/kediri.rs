@@ -253,10 +253,43 @@ async fn kota_kediri_consolidates_into_a_snapshot_that_meets_the_bar() {
         .await
         .expect("save");
     assert_eq!(saved.snapshot_members, c.persons.len() as u64);
+    // Ranked with a model fitted on the survey sample (never on the truth).
+    let variables = dtsen_rank::encode::parse_variables(dtsen_rank::encode::DEFAULT_VARIABLES)
+        .expect("variables");
+    let (survey, _) =
+        dtsen_rank::read_survey(&src.join("susenas.csv"), &variables).expect("survey");
+    let model = dtsen_rank::fit(&survey, variables, dtsen_rank::gbm::Settings::default());
+    let ranked = dtsen_consolidate::ranking::rank_snapshot(store.as_ref(), "2026Q3", &model)
+        .await
+        .expect("rank");
+    assert!(
+        ranked.summary.ranked as f64 > 0.9 * c.families.len() as f64,
+        "{:?}",
+        ranked.summary
+    );
+    for share in &ranked.summary.decile_person_shares {
+        assert!(
+            (share - 0.1).abs() <= 0.005,
+            "decile shares {:?}",
+            ranked.summary.decile_person_shares
+        );
+    }
     let out = base.join("export");
     let x = export::export(store.as_ref(), "2026Q3", None, &out)
         .await
         .expect("export");
+    // Ranking the same snapshot with the same model again changes nothing, byte for byte.
+    dtsen_consolidate::ranking::rank_snapshot(store.as_ref(), "2026Q3", &model)
+        .await
+        .expect("rank again");
+    let again = export::export(store.as_ref(), "2026Q3", None, &base.join("export2"))
+        .await
+        .expect("export");
+    assert!(
+        std::fs::read(&x.families_file).expect("a")
+            == std::fs::read(&again.families_file).expect("b"),
+        "ranking twice gave different files"
+    );
     let fam_text = std::fs::read_to_string(&x.families_file).expect("family file");
     let mem_text = std::fs::read_to_string(&x.members_file).expect("member file");
     assert_eq!(fam_text.lines().next(), Some(KELUARGA));
@@ -267,6 +300,10 @@ async fn kota_kediri_consolidates_into_a_snapshot_that_meets_the_bar() {
     assert!(
         fam_text.lines().all(|l| l.split('|').count() == width),
         "every family row has {width} fields"
+    );
+    assert!(
+        fam_text.contains(&format!("|{}|lengkap", model.version)),
+        "deciles and model version exported"
     );
     // A snapshot is never written twice.
     assert!(persist::save(store.as_ref(), &c, &report, &known)

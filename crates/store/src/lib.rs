@@ -155,6 +155,25 @@ pub struct SnapshotMemberRow {
     pub attrs: Option<String>,
 }
 
+/// The ranking of a family in a snapshot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RankingRow {
+    /// Province.
+    pub kode_provinsi: String,
+    /// Family.
+    pub family_id: i64,
+    /// Welfare score (`None`: not ranked).
+    pub score: Option<f64>,
+    /// National rank.
+    pub rank_national: Option<i64>,
+    /// National decile.
+    pub desil_nasional: Option<i16>,
+    /// Provincial decile.
+    pub desil_provinsi: Option<i16>,
+    /// Regency/city decile.
+    pub desil_kabupaten_kota: Option<i16>,
+}
+
 /// The internal ids already given out: persons by valid NIK, families by KK number.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegistryIds {
@@ -320,6 +339,11 @@ pub trait Store: Send + Sync {
         family_id: i64,
         date: &str,
     ) -> Result<Vec<MembershipRow>>;
+    /// Sets the ranking of many families of a draft snapshot and the model it was ranked with.
+    async fn set_rankings(&self, id: &str, model_version: &str, rows: &[RankingRow])
+        -> Result<u64>;
+    /// The model version a snapshot was ranked with.
+    async fn snapshot_model(&self, id: &str) -> Result<Option<String>>;
     /// The ids given out so far, so a new consolidation keeps them.
     async fn registry_ids(&self) -> Result<RegistryIds>;
     /// Inserts persons, or updates the current row of those that exist (same province and id).

@@ -2,7 +2,7 @@
 
 use crate::{
     migrations, published_error, village_range, Backend, FamilyRow, FieldValueRow, KkHistoryRow,
-    MembershipRow, PersonRow, RegionAggregate, RegistryIds, Result, SnapshotFamilyRow,
+    MembershipRow, PersonRow, RankingRow, RegionAggregate, RegistryIds, Result, SnapshotFamilyRow,
     SnapshotMemberRow, Store, StoreError,
 };
 use async_trait::async_trait;
@@ -676,6 +676,61 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(membership).collect())
+    }
+
+    async fn set_rankings(
+        &self,
+        id: &str,
+        model_version: &str,
+        rows: &[RankingRow],
+    ) -> Result<u64> {
+        self.ensure_draft(id).await?;
+        sqlx::query("UPDATE snapshots SET model_version = $1 WHERE id = $2")
+            .bind(model_version)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| published_error(e, id))?;
+        let mut n = 0;
+        for chunk in rows.chunks(20_000) {
+            let prov: Vec<&str> = chunk.iter().map(|r| r.kode_provinsi.as_str()).collect();
+            let fam: Vec<i64> = chunk.iter().map(|r| r.family_id).collect();
+            let score: Vec<Option<f64>> = chunk.iter().map(|r| r.score).collect();
+            let rank: Vec<Option<i64>> = chunk.iter().map(|r| r.rank_national).collect();
+            let d1: Vec<Option<i16>> = chunk.iter().map(|r| r.desil_nasional).collect();
+            let d2: Vec<Option<i16>> = chunk.iter().map(|r| r.desil_provinsi).collect();
+            let d3: Vec<Option<i16>> = chunk.iter().map(|r| r.desil_kabupaten_kota).collect();
+            n += sqlx::query(
+                "UPDATE snapshot_families f SET score = u.s, rank_national = u.r, desil_nasional = u.d1, \
+                 desil_provinsi = u.d2, desil_kabupaten_kota = u.d3 \
+                 FROM UNNEST($2::text[], $3::bigint[], $4::float8[], $5::bigint[], $6::int2[], $7::int2[], $8::int2[]) \
+                 AS u(p, f, s, r, d1, d2, d3) \
+                 WHERE f.snapshot_id = $1 AND f.kode_provinsi = u.p AND f.family_id = u.f",
+            )
+            .bind(id)
+            .bind(&prov)
+            .bind(&fam)
+            .bind(&score)
+            .bind(&rank)
+            .bind(&d1)
+            .bind(&d2)
+            .bind(&d3)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| published_error(e, id))?
+            .rows_affected();
+        }
+        Ok(n)
+    }
+
+    async fn snapshot_model(&self, id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar::<_, Option<String>>(
+            "SELECT model_version FROM snapshots WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .flatten())
     }
 
     async fn registry_ids(&self) -> Result<RegistryIds> {

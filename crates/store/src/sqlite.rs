@@ -2,7 +2,7 @@
 
 use crate::{
     migrations, published_error, village_range, Backend, FamilyRow, FieldValueRow, KkHistoryRow,
-    MembershipRow, PersonRow, RegionAggregate, RegistryIds, Result, SnapshotFamilyRow,
+    MembershipRow, PersonRow, RankingRow, RegionAggregate, RegistryIds, Result, SnapshotFamilyRow,
     SnapshotMemberRow, Store, StoreError,
 };
 use async_trait::async_trait;
@@ -462,6 +462,49 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(membership).collect())
+    }
+
+    async fn set_rankings(
+        &self,
+        id: &str,
+        model_version: &str,
+        rows: &[RankingRow],
+    ) -> Result<u64> {
+        self.ensure_draft(id).await?;
+        sqlx::query(&q("UPDATE snapshots SET model_version = $1 WHERE id = $2"))
+            .bind(model_version)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| published_error(e, id))?;
+        self.bulk(
+            "UPDATE snapshot_families SET score = ?1, rank_national = ?2, desil_nasional = ?3, desil_provinsi = ?4, \
+             desil_kabupaten_kota = ?5 WHERE snapshot_id = ?6 AND kode_provinsi = ?7 AND family_id = ?8",
+            rows,
+            |st, r| {
+                st.execute(rusqlite::params![
+                    r.score,
+                    r.rank_national,
+                    r.desil_nasional,
+                    r.desil_provinsi,
+                    r.desil_kabupaten_kota,
+                    id,
+                    r.kode_provinsi,
+                    r.family_id
+                ])
+            },
+        )
+        .map_err(|e| crate::refused(e, id))
+    }
+
+    async fn snapshot_model(&self, id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar::<_, Option<String>>(&q(
+            "SELECT model_version FROM snapshots WHERE id = $1",
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .flatten())
     }
 
     async fn registry_ids(&self) -> Result<RegistryIds> {
