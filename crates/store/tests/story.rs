@@ -385,6 +385,53 @@ async fn story(store: Arc<dyn Store>) {
         open_before - 1
     );
 
+    // A ranking writes scores, ranks and three deciles, and the model version.
+    let ranking = vec![dtsen_store::RankingRow {
+        kode_provinsi: "35".into(),
+        family_id: 998,
+        score: Some(13.25),
+        rank_national: Some(7),
+        desil_nasional: Some(3),
+        desil_provinsi: Some(4),
+        desil_kabupaten_kota: Some(5),
+    }];
+    assert_eq!(
+        store
+            .set_rankings("2026Q1", "pmt-test-1", &ranking)
+            .await
+            .expect("rank"),
+        1
+    );
+    assert_eq!(
+        store
+            .snapshot_model("2026Q1")
+            .await
+            .expect("model")
+            .as_deref(),
+        Some("pmt-test-1")
+    );
+    let (ranked, _) = store
+        .family_in_snapshot("2026Q1", "35", 998)
+        .await
+        .expect("query")
+        .expect("family");
+    assert_eq!(
+        (
+            ranked.score,
+            ranked.rank_national,
+            ranked.desil_nasional,
+            ranked.desil_provinsi,
+            ranked.desil_kabupaten_kota
+        ),
+        (Some(13.25), Some(7), Some(3), Some(4), Some(5))
+    );
+    let mut restore = ranking[0].clone();
+    restore.desil_nasional = Some((1 + 998 % 10) as i16);
+    store
+        .set_rankings("2026Q1", "pmt-test-1", &[restore])
+        .await
+        .expect("rank");
+
     // Still a draft: corrections are allowed.
     store
         .set_decile("2026Q1", "35", 0, 2)
@@ -420,6 +467,7 @@ async fn story(store: Arc<dyn Store>) {
             .err(),
         store.publish_snapshot("2026Q1").await.err(),
         store.save_snapshot_report("2026Q1", "{}").await.err(),
+        store.set_rankings("2026Q1", "pmt-test-2", &[]).await.err(),
     ];
     for (k, e) in refused.into_iter().enumerate() {
         assert!(
