@@ -36,6 +36,19 @@ pub enum BenchCommand {
         #[arg(long, default_value = "BENCHMARKS.md")]
         file: PathBuf,
     },
+    /// Ranking at national size (deciles of 95M families from a score column), model fit time
+    /// and scoring throughput.
+    Rank {
+        /// Families to rank.
+        #[arg(long, default_value_t = 95_000_000)]
+        families: usize,
+        /// A survey sample to time fitting and scoring on (susenas.csv).
+        #[arg(long)]
+        survey: Option<PathBuf>,
+        /// The file to update.
+        #[arg(long, default_value = "BENCHMARKS.md")]
+        file: PathBuf,
+    },
     /// Generation throughput and peak memory, one child process per target region.
     Generate {
         /// Regions to generate, comma-separated (`35.71` Kota Kediri, `35` Jawa Timur).
@@ -67,6 +80,11 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             scratch,
             file,
         } => ingest(&targets, seed, &scratch, &file),
+        BenchCommand::Rank {
+            families,
+            survey,
+            file,
+        } => rank(families, survey.as_deref(), &file),
         BenchCommand::Store { db, region, file } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -280,6 +298,93 @@ fn generate(targets: &str, seed: u64, scratch: &Path, file: &Path) -> Result<()>
         rows.join("\n")
     );
     update_section(file, "generate", &section)?;
+    println!("{section}");
+    Ok(())
+}
+
+/// A reproducible pseudo-random number per index.
+fn mix(i: u64, salt: u64) -> u64 {
+    let mut x = i.wrapping_add(salt).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^= x >> 31;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^ (x >> 29)
+}
+
+/// Deciles of `n` families from a score column (the national ranking's own cost), and, with a
+/// survey, the model's fit time and scoring throughput.
+fn rank(n: usize, survey: Option<&Path>, file: &Path) -> Result<()> {
+    use rayon::prelude::*;
+    let t = std::time::Instant::now();
+    let scores: Vec<f64> = (0..n as u64)
+        .into_par_iter()
+        .map(|i| 12.0 + (mix(i, 1) >> 11) as f64 / (1u64 << 53) as f64)
+        .collect();
+    let persons: Vec<u32> = (0..n as u64)
+        .into_par_iter()
+        .map(|i| 1 + (mix(i, 2) % 5) as u32)
+        .collect();
+    let ids: Vec<i64> = (0..n as i64).collect();
+    let province: Vec<u32> = (0..n as u64)
+        .into_par_iter()
+        .map(|i| (mix(i, 3) % 38) as u32)
+        .collect();
+    let regency: Vec<u32> = province
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| p * 100 + (mix(i as u64, 4) % 14) as u32)
+        .collect();
+    let prepare = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let r = dtsen_rank::deciles(&scores, &persons, &ids, &province, &regency);
+    let secs = t.elapsed().as_secs_f64();
+    let total: u64 = persons.iter().map(|&p| u64::from(p)).sum();
+    let mut per = [0u64; 10];
+    for (i, d) in r.national.iter().enumerate() {
+        per[*d as usize - 1] += u64::from(persons[i]);
+    }
+    let worst = per
+        .iter()
+        .map(|&p| (p as f64 / total as f64 - 0.1).abs())
+        .fold(0.0, f64::max);
+    let mut rows = vec![format!(
+        "| national ranking: rank + national, provincial (38) and regency (532) deciles | {n} families, {total} persons | {secs:.1} s | worst decile {:.4} pp from 10% (score column built in {prepare:.1} s, peak {} MiB) |",
+        100.0 * worst,
+        peak_rss_bytes().unwrap_or(0) >> 20
+    )];
+    drop((scores, persons, ids, province, regency, r));
+    if let Some(path) = survey {
+        let variables = dtsen_rank::encode::parse_variables(dtsen_rank::encode::DEFAULT_VARIABLES)?;
+        let (sample, _) = dtsen_rank::read_survey(path, &variables)?;
+        let t = std::time::Instant::now();
+        let m = dtsen_rank::fit(&sample, variables, dtsen_rank::gbm::Settings::default());
+        let fit = t.elapsed().as_secs_f64();
+        rows.push(format!(
+            "| fit (OLS + boosted trees, 200 trees, 80% of the sample) | {} households of `{}` | {fit:.2} s | default {:?} |",
+            sample.y.len(),
+            path.display(),
+            m.default
+        ));
+        let k = 1_000_000usize;
+        let t = std::time::Instant::now();
+        let sum: f64 = (0..k)
+            .into_par_iter()
+            .map(|i| m.score(&sample.raw[i % sample.raw.len()]).0)
+            .sum();
+        let s = t.elapsed().as_secs_f64();
+        rows.push(format!(
+            "| scoring (encode + default model, both cores) | {k} families | {s:.2} s | {:.0} families/s (checksum {:.1}) |",
+            k as f64 / s,
+            sum / k as f64
+        ));
+    }
+    let section = format!(
+        "Measured {} on {}, command `dtsen bench rank --families {n}{}`.\n\n| what | size | time | notes |\n|---|---|---|---|\n{}\n",
+        crate::today(),
+        machine(),
+        survey.map(|p| format!(" --survey {}", p.display())).unwrap_or_default(),
+        rows.join("\n")
+    );
+    update_section(file, "rank", &section)?;
     println!("{section}");
     Ok(())
 }

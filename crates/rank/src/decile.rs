@@ -41,8 +41,16 @@ pub fn deciles(
     regency: &[u32],
 ) -> Ranked {
     let n = scores.len();
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.par_sort_unstable_by_key(|&i| key(scores[i as usize], ids[i as usize]));
+    // Sort the keys with their index (contiguous, no random reads while sorting).
+    let mut keyed: Vec<(u64, i64, u32)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let (k, id) = key(scores[i], ids[i]);
+            (k, id, i as u32)
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    let order: Vec<u32> = keyed.into_par_iter().map(|k| k.2).collect();
     let total: u64 = persons.par_iter().map(|&p| u64::from(p)).sum();
     let mut out = Ranked {
         rank: vec![0; n],
@@ -62,15 +70,18 @@ pub fn deciles(
         let mut labels: Vec<u32> = groups.to_vec();
         labels.par_sort_unstable();
         labels.dedup();
-        let dense = |g: u32| labels.binary_search(&g).unwrap_or(0);
+        let dense: Vec<u32> = groups
+            .par_iter()
+            .map(|g| labels.binary_search(g).unwrap_or(0) as u32)
+            .collect();
         let mut totals = vec![0u64; labels.len()];
-        for (i, &g) in groups.iter().enumerate() {
-            totals[dense(g)] += u64::from(persons[i]);
+        for (i, &g) in dense.iter().enumerate() {
+            totals[g as usize] += u64::from(persons[i]);
         }
         let mut seen = vec![0u64; labels.len()];
         for &i in &order {
             let i = i as usize;
-            let g = dense(groups[i]);
+            let g = dense[i] as usize;
             let p = u64::from(persons[i]);
             target[i] = decile_of(seen[g], p, totals[g]);
             seen[g] += p;
