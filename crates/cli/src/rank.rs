@@ -84,6 +84,10 @@ pub(crate) struct ExplainArgs {
     /// Database URL.
     #[arg(long, env = "DTSEN_DB", default_value = "sqlite://dtsen.db")]
     pub db: String,
+    /// An earlier snapshot: say what changed the family's decile since then (both scored with
+    /// this model).
+    #[arg(long)]
+    pub compare: Option<String>,
     /// Language of the words: id or en.
     #[arg(long, default_value = "id")]
     pub lang: String,
@@ -251,7 +255,10 @@ pub(crate) fn score(a: ScoreArgs) -> Result<serde_json::Value> {
             .map(|s| format!("{:.1}", 100.0 * s))
             .collect();
         println!("Persons per national decile (%): {}", shares.join(" "));
-        if let Some(all) = report.get("against_truth").and_then(|t| t.as_object()) {
+        if let Some(all) = report
+            .get("against_truth")
+            .and_then(|t| t["overall"].as_object())
+        {
             println!("Against the generator's true consumption (40% cut-off, persons):");
             for (name, t) in all {
                 println!(
@@ -261,6 +268,19 @@ pub(crate) fn score(a: ScoreArgs) -> Result<serde_json::Value> {
                     t["spearman"].as_f64().unwrap_or(0.0),
                     t["households"].as_u64().unwrap_or(0)
                 );
+            }
+            if let Some(regions) = report["against_truth"]["per_regency"].as_object() {
+                println!("Per regency/city at the national cut-off (inclusion, exclusion):");
+                for (code, v) in regions {
+                    println!(
+                        "  {code}  OLS {:.3} {:.3}   OLS + trees {:.3} {:.3}   ({} families)",
+                        v["ols"][0].as_f64().unwrap_or(0.0),
+                        v["ols"][1].as_f64().unwrap_or(0.0),
+                        v["ols_boosted_trees"][0].as_f64().unwrap_or(0.0),
+                        v["ols_boosted_trees"][1].as_f64().unwrap_or(0.0),
+                        v["families"].as_u64().unwrap_or(0)
+                    );
+                }
             }
         }
     }
@@ -282,6 +302,85 @@ fn explain(a: ExplainArgs) -> Result<()> {
     let Some((x, decile)) = x else {
         bail!("family {} is not in snapshot {}", a.family, a.snapshot);
     };
+    if let Some(before) = &a.compare {
+        let old = rt.block_on(async {
+            let store = dtsen_store::open(&a.db)
+                .await
+                .with_context(|| format!("opening {}", a.db))?;
+            anyhow::Ok(
+                dtsen_consolidate::ranking::explain_family(store.as_ref(), before, a.family, &m)
+                    .await?,
+            )
+        })?;
+        let Some((old, old_decile)) = old else {
+            bail!("family {} is not in snapshot {before}", a.family);
+        };
+        let mut changes: Vec<(String, Option<String>, Option<String>, f64)> = x
+            .contributions
+            .iter()
+            .filter_map(|c| {
+                let o = old
+                    .contributions
+                    .iter()
+                    .find(|o| o.variable == c.variable)?;
+                let label = if a.lang == "en" {
+                    c.label_en.clone()
+                } else {
+                    c.label_id.clone()
+                };
+                (o.value != c.value || (o.effect - c.effect).abs() > 1e-9)
+                    .then(|| (label, o.value.clone(), c.value.clone(), c.effect - o.effect))
+            })
+            .collect();
+        changes.sort_by(|p, q| q.3.abs().total_cmp(&p.3.abs()));
+        let d = |d: Option<i16>| d.map_or("-".to_string(), |d| d.to_string());
+        if a.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "before": {"snapshot": before, "decile": old_decile, "score": old.score},
+                    "after": {"snapshot": a.snapshot, "decile": decile, "score": x.score},
+                    "changes": changes.iter().map(|c| serde_json::json!({"variable": c.0, "before": c.1, "after": c.2, "effect_change": c.3})).collect::<Vec<_>>(),
+                }))?
+            );
+        } else {
+            if a.lang == "en" {
+                println!(
+                    "Family {}: national decile {} in {before}, {} in {}. What changed:",
+                    a.family,
+                    d(old_decile),
+                    d(decile),
+                    a.snapshot
+                );
+            } else {
+                println!(
+                    "Keluarga {}: desil nasional {} pada {before}, {} pada {}. Yang berubah:",
+                    a.family,
+                    d(old_decile),
+                    d(decile),
+                    a.snapshot
+                );
+            }
+            if changes.is_empty() {
+                let line = match (a.lang.as_str(), old_decile == decile) {
+                    ("en", true) => "nothing in the family's data, and the decile is the same",
+                    ("en", false) => "nothing in the family's data; the decile moved because other families' positions changed",
+                    (_, true) => "tidak ada perubahan pada data keluarga, dan desilnya sama",
+                    (_, false) => "tidak ada perubahan pada data keluarga; desil bergeser karena posisi keluarga lain berubah",
+                };
+                println!("- {line}");
+            }
+            for (label, o, n, e) in changes.iter().take(8) {
+                println!(
+                    "- {label}: {} → {} ({:+.0}%)",
+                    o.as_deref().unwrap_or("-"),
+                    n.as_deref().unwrap_or("-"),
+                    (e.exp() - 1.0) * 100.0
+                );
+            }
+        }
+        return Ok(());
+    }
     if a.json {
         println!(
             "{}",

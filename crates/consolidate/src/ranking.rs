@@ -214,9 +214,25 @@ pub struct RankSummary {
 pub struct RankResult {
     /// Summary.
     pub summary: RankSummary,
-    /// Per ranked family: KK number, persons, national decile, and the scores of both models
-    /// (OLS, OLS + boosted trees) for comparing them.
-    pub families: Vec<(String, u32, u8, f64, f64)>,
+    /// Per ranked family.
+    pub families: Vec<RankedFamily>,
+}
+
+/// A ranked family, with both models' scores for comparing them.
+#[derive(Clone, Debug, Default)]
+pub struct RankedFamily {
+    /// KK number.
+    pub kk: String,
+    /// Village.
+    pub kode_desa: String,
+    /// Living members.
+    pub persons: u32,
+    /// National decile.
+    pub decile: u8,
+    /// OLS score.
+    pub ols: f64,
+    /// OLS + boosted trees score.
+    pub gbm: f64,
 }
 
 /// Scores and ranks snapshot `id` (a draft) with `model` and writes the result into it.
@@ -328,13 +344,14 @@ pub async fn rank_snapshot(store: &dyn Store, id: &str, model: &ModelFile) -> Re
             desil_kabupaten_kota: Some(i16::from(d.regency[i])),
         });
         shares[d.national[i] as usize - 1] += u64::from(persons[i]);
-        out.push((
-            f.kk.clone().unwrap_or_default(),
-            persons[i],
-            d.national[i],
-            both.0,
-            both.1,
-        ));
+        out.push(RankedFamily {
+            kk: f.kk.clone().unwrap_or_default(),
+            kode_desa: f.kode_desa.clone(),
+            persons: persons[i],
+            decile: d.national[i],
+            ols: both.0,
+            gbm: both.1,
+        });
     }
     store.set_rankings(id, &model.version, &rows).await?;
     let total: u64 = shares.iter().sum::<u64>().max(1);
@@ -348,12 +365,30 @@ pub async fn rank_snapshot(store: &dyn Store, id: &str, model: &ModelFile) -> Re
     })
 }
 
-/// Both models' ranking against the generator's true consumption (`truth_families.csv`, by
-/// KK number): (OLS, OLS + boosted trees).
-pub fn against_truth(
-    r: &RankResult,
-    truth: &Path,
-) -> Result<BTreeMap<&'static str, dtsen_rank::Targeting>> {
+/// The ranking against true consumption: both models overall, and per regency/city at the
+/// national cut-off.
+#[derive(Clone, Debug, Serialize)]
+pub struct TruthComparison {
+    /// Per model (`ols`, `ols_boosted_trees`).
+    pub overall: BTreeMap<&'static str, dtsen_rank::Targeting>,
+    /// Per regency/city code: per model (inclusion error, exclusion error), and families.
+    pub per_regency: BTreeMap<String, RegionTargeting>,
+}
+
+/// Targeting in one region.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RegionTargeting {
+    /// Families compared.
+    pub families: usize,
+    /// OLS (inclusion, exclusion).
+    pub ols: (f64, f64),
+    /// OLS + boosted trees (inclusion, exclusion).
+    pub ols_boosted_trees: (f64, f64),
+}
+
+/// Both models' ranking against the generator's true consumption (`truth_families.csv`, by KK
+/// number).
+pub fn against_truth(r: &RankResult, truth: &Path) -> Result<TruthComparison> {
     let mut rdr = csv::Reader::from_path(truth)
         .map_err(|e| ConsolidateError::Input(format!("{}: {e}", truth.display())))?;
     let h = rdr
@@ -377,22 +412,50 @@ pub fn against_truth(
             by_kk.insert(row.get(kk).unwrap_or("").to_owned(), p.ln());
         }
     }
-    let (mut ols, mut gbm, mut y, mut w) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (kk, persons, _, o, g) in &r.families {
-        if let Some(t) = by_kk.get(kk) {
-            ols.push(*o);
-            gbm.push(*g);
+    let (mut ols, mut gbm, mut y, mut w, mut region) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for f in &r.families {
+        if let Some(t) = by_kk.get(&f.kk) {
+            ols.push(f.ols);
+            gbm.push(f.gbm);
             y.push(*t);
-            w.push(f64::from(*persons));
+            w.push(f64::from(f.persons));
+            region.push(f.kode_desa.get(..4).unwrap_or("").to_owned());
         }
     }
-    let mut out = BTreeMap::new();
-    out.insert("ols", dtsen_rank::eval::targeting(&ols, &y, &w, 0.4));
-    out.insert(
+    let mut overall = BTreeMap::new();
+    overall.insert("ols", dtsen_rank::eval::targeting(&ols, &y, &w, 0.4));
+    overall.insert(
         "ols_boosted_trees",
         dtsen_rank::eval::targeting(&gbm, &y, &w, 0.4),
     );
-    Ok(out)
+    let truly = dtsen_rank::eval::below(&y, &w, 0.4);
+    let (po, pg) = (
+        dtsen_rank::eval::below(&ols, &w, 0.4),
+        dtsen_rank::eval::below(&gbm, &w, 0.4),
+    );
+    let mut idx: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, g) in region.iter().enumerate() {
+        idx.entry(g.clone()).or_default().push(i);
+    }
+    let per_regency = idx
+        .into_iter()
+        .map(|(g, ix)| {
+            let pick = |v: &[bool]| ix.iter().map(|&i| v[i]).collect::<Vec<bool>>();
+            let ww: Vec<f64> = ix.iter().map(|&i| w[i]).collect();
+            let t = pick(&truly);
+            let rt = RegionTargeting {
+                families: ix.len(),
+                ols: dtsen_rank::eval::errors(&pick(&po), &t, &ww),
+                ols_boosted_trees: dtsen_rank::eval::errors(&pick(&pg), &t, &ww),
+            };
+            (g, rt)
+        })
+        .collect();
+    Ok(TruthComparison {
+        overall,
+        per_regency,
+    })
 }
 
 /// One family's explanation and national decile.

@@ -55,23 +55,24 @@ fn ranks(v: &[f64]) -> Vec<f64> {
     r
 }
 
-/// Targeting of `pred` against `truth` with person weights `w` at cut-off `cutoff`.
-pub fn targeting(pred: &[f64], truth: &[f64], w: &[f64], cutoff: f64) -> Targeting {
-    let below = |v: &[f64]| -> Vec<bool> {
-        let mut order: Vec<usize> = (0..v.len()).collect();
-        order.sort_by(|&a, &b| v[a].total_cmp(&v[b]).then(a.cmp(&b)));
-        let total: f64 = w.iter().sum::<f64>();
-        let mut out = vec![false; v.len()];
-        let mut before = 0.0;
-        for &i in &order {
-            out[i] = before + w[i] / 2.0 <= cutoff * total;
-            before += w[i];
-        }
-        out
-    };
-    let (p, t) = (below(pred), below(truth));
+/// Whether each value is below the cut-off: the lowest `cutoff` share of the weight.
+pub fn below(v: &[f64], w: &[f64], cutoff: f64) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]).then(a.cmp(&b)));
+    let total: f64 = w.iter().sum::<f64>();
+    let mut out = vec![false; v.len()];
+    let mut before = 0.0;
+    for &i in &order {
+        out[i] = before + w[i] / 2.0 <= cutoff * total;
+        before += w[i];
+    }
+    out
+}
+
+/// Inclusion and exclusion error of flags `p` (predicted poor) against `t` (truly poor).
+pub fn errors(p: &[bool], t: &[bool], w: &[f64]) -> (f64, f64) {
     let (mut pp, mut pp_not, mut tp, mut tp_missed) = (0.0, 0.0, 0.0, 0.0);
-    for i in 0..pred.len() {
+    for i in 0..p.len() {
         if p[i] {
             pp += w[i];
             if !t[i] {
@@ -85,6 +86,16 @@ pub fn targeting(pred: &[f64], truth: &[f64], w: &[f64], cutoff: f64) -> Targeti
             }
         }
     }
+    (
+        if pp > 0.0 { pp_not / pp } else { 0.0 },
+        if tp > 0.0 { tp_missed / tp } else { 0.0 },
+    )
+}
+
+/// Targeting of `pred` against `truth` with person weights `w` at cut-off `cutoff`.
+pub fn targeting(pred: &[f64], truth: &[f64], w: &[f64], cutoff: f64) -> Targeting {
+    let (p, t) = (below(pred, w, cutoff), below(truth, w, cutoff));
+    let (inclusion_error, exclusion_error) = errors(&p, &t, w);
     let (rp, rt) = (ranks(pred), ranks(truth));
     let n = pred.len() as f64;
     let mean = (n + 1.0) / 2.0;
@@ -102,8 +113,8 @@ pub fn targeting(pred: &[f64], truth: &[f64], w: &[f64], cutoff: f64) -> Targeti
     Targeting {
         households: pred.len(),
         cutoff,
-        inclusion_error: if pp > 0.0 { pp_not / pp } else { 0.0 },
-        exclusion_error: if tp > 0.0 { tp_missed / tp } else { 0.0 },
+        inclusion_error,
+        exclusion_error,
         spearman: if da > 0.0 && db > 0.0 {
             num / (da * db).sqrt()
         } else {
