@@ -41,6 +41,9 @@ pub struct Variable {
     pub label_id: String,
     /// Label in English.
     pub label_en: String,
+    /// The code list (`data/codes/codes.csv`) naming its values, if any.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub codes: String,
     /// Category levels kept (codes), the reference first; rarer codes are "other".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub levels: Vec<String>,
@@ -74,6 +77,7 @@ pub fn parse_variables(text: &str) -> Result<Vec<Variable>, RankError> {
             kind,
             label_id: row.get(2).unwrap_or("").to_owned(),
             label_en: row.get(3).unwrap_or("").to_owned(),
+            codes: row.get(4).unwrap_or("").to_owned(),
             levels: Vec::new(),
         });
     }

@@ -360,6 +360,16 @@ impl ModelFile {
                 variable: v.name.clone(),
                 label_id: v.label_id.clone(),
                 label_en: v.label_en.clone(),
+                value_id: code_label(
+                    v,
+                    raw.get(k).cloned().flatten().as_deref(),
+                    dtsen_core::codes::Lang::Id,
+                ),
+                value_en: code_label(
+                    v,
+                    raw.get(k).cloned().flatten().as_deref(),
+                    dtsen_core::codes::Lang::En,
+                ),
                 value: raw.get(k).cloned().flatten(),
                 imputed: missing.contains(&k),
                 effect: per_var[k],
@@ -381,6 +391,27 @@ impl ModelFile {
     }
 }
 
+/// The label of a variable's value in its code list (a yes/no variable: anything but 1 is no).
+fn code_label(v: &Variable, value: Option<&str>, lang: dtsen_core::codes::Lang) -> Option<String> {
+    if v.codes.is_empty() {
+        return None;
+    }
+    let value = value?;
+    let code: u16 = if v.kind == encode::Kind::Binary {
+        if value == "1" {
+            1
+        } else {
+            2
+        }
+    } else {
+        value.parse().ok()?
+    };
+    dtsen_core::CodeBook::official()
+        .list(&v.codes)?
+        .label(code, lang)
+        .map(str::to_owned)
+}
+
 /// One variable's part in a score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
@@ -392,6 +423,12 @@ pub struct Contribution {
     pub label_en: String,
     /// The family's value (code or number), if known.
     pub value: Option<String>,
+    /// What the code means, Bahasa Indonesia (from the code list), if it is a code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_id: Option<String>,
+    /// What the code means, English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_en: Option<String>,
     /// The value was missing and the reference family's was used.
     pub imputed: bool,
     /// Effect on the score (log points) against the reference family.
@@ -423,7 +460,8 @@ impl Explanation {
             .map(|c| {
                 let pct = (c.effect.exp() - 1.0) * 100.0;
                 let label = if lang == "en" { &c.label_en } else { &c.label_id };
-                let value = c.value.as_deref().unwrap_or("-");
+                let named = if lang == "en" { &c.value_en } else { &c.value_id };
+                let value = named.as_deref().or(c.value.as_deref()).unwrap_or("-");
                 match (lang, c.effect > 0.0, c.imputed) {
                     ("en", up, imputed) => format!(
                         "{label} ({value}{}) {} the estimated consumption by about {:.0}% against the average family",
