@@ -113,6 +113,20 @@ pub fn family_header() -> Vec<&'static str> {
         .collect()
 }
 
+fn parse(attrs: Option<&str>) -> Json {
+    attrs
+        .and_then(|a| serde_json::from_str(a).ok())
+        .unwrap_or(Json::Null)
+}
+
+fn value_of(fields: &[crate::persist::Field], name: &str) -> String {
+    fields
+        .iter()
+        .find(|f| f.name == name)
+        .and_then(|f| f.value.clone())
+        .unwrap_or_default()
+}
+
 fn text(v: Option<&Json>) -> String {
     match v {
         Some(Json::String(s)) => s.clone(),
@@ -151,17 +165,7 @@ pub async fn export(
         path: out.display().to_string(),
         source,
     })?;
-    let schema = store
-        .snapshot_report(id)
-        .await?
-        .and_then(|r| serde_json::from_str::<Json>(&r).ok())
-        .and_then(|r| crate::persist::Schema::from_report(&r))
-        .ok_or_else(|| {
-            ConsolidateError::Snapshot(format!(
-                "snapshot {id} has no consolidation report with its field layout (schema); \
-                 was it written by dtsen consolidate?"
-            ))
-        })?;
+    let (schema, _) = crate::ranking::layout(store, id).await?;
     let model_version = match model_version {
         Some(v) => Some(v.to_owned()),
         None => store.snapshot_model(id).await?,
@@ -187,19 +191,9 @@ pub async fn export(
     w.write_record(&header).map_err(err(&families_file))?;
     let opt = |v: Option<String>| v.unwrap_or_default();
     for f in &families {
-        let attrs: Json = f
-            .attrs
-            .as_deref()
-            .and_then(|a| serde_json::from_str(a).ok())
-            .unwrap_or(Json::Null);
+        let attrs = parse(f.attrs.as_deref());
         let fields = crate::persist::decode(&attrs, &schema.family);
-        let field = |name: &str| {
-            fields
-                .iter()
-                .find(|f| f.name == name)
-                .and_then(|f| f.value.clone())
-                .unwrap_or_default()
-        };
+        let field = |name: &str| value_of(&fields, name);
         let desa = f.kode_desa.as_str();
         let row: Vec<String> = header
             .iter()
@@ -211,7 +205,7 @@ pub async fn export(
                 "kode_kabupaten_kota" => desa.get(..4).unwrap_or("").to_owned(),
                 "kode_kecamatan" => desa.get(..6).unwrap_or("").to_owned(),
                 "kode_kelurahan_desa" => desa.to_owned(),
-                "skor_kesejahteraan" => opt(f.score.map(|s| format!("{s:.6}"))),
+                "skor_kesejahteraan" => opt(f.score.map(|s| format!("{s:.2}"))),
                 "peringkat_nasional" => opt(f.rank_national.map(|r| r.to_string())),
                 "desil_nasional" => opt(f.desil_nasional.map(|d| d.to_string())),
                 "desil_provinsi" => opt(f.desil_provinsi.map(|d| d.to_string())),
@@ -237,19 +231,9 @@ pub async fn export(
     let mut w = writer(&members_file)?;
     w.write_record(MEMBER_COLUMNS).map_err(err(&members_file))?;
     for m in &members {
-        let attrs: Json = m
-            .attrs
-            .as_deref()
-            .and_then(|a| serde_json::from_str(a).ok())
-            .unwrap_or(Json::Null);
+        let attrs = parse(m.attrs.as_deref());
         let fields = crate::persist::decode(&attrs, &schema.person);
-        let field = |name: &str| {
-            fields
-                .iter()
-                .find(|f| f.name == name)
-                .and_then(|f| f.value.clone())
-                .unwrap_or_default()
-        };
+        let field = |name: &str| value_of(&fields, name);
         let row: Vec<String> = MEMBER_COLUMNS
             .iter()
             .map(|&c| match c {

@@ -235,25 +235,30 @@ pub struct RankedFamily {
     pub gbm: f64,
 }
 
-/// Scores and ranks snapshot `id` (a draft) with `model` and writes the result into it.
-pub async fn rank_snapshot(store: &dyn Store, id: &str, model: &ModelFile) -> Result<RankResult> {
-    let started = Instant::now();
+/// A snapshot's golden-record layout and reference date, from its consolidation report.
+pub async fn layout(store: &dyn Store, id: &str) -> Result<(Schema, Date)> {
+    let missing = |what: &str| {
+        ConsolidateError::Snapshot(format!(
+            "snapshot {id}: {what}; was it written by dtsen consolidate?"
+        ))
+    };
     let report: Json = store
         .snapshot_report(id)
         .await?
         .and_then(|r| serde_json::from_str(&r).ok())
-        .ok_or_else(|| {
-            ConsolidateError::Snapshot(format!("snapshot {id} has no consolidation report"))
-        })?;
-    let schema = Schema::from_report(&report).ok_or_else(|| {
-        ConsolidateError::Snapshot(format!("snapshot {id}: the report has no schema"))
-    })?;
+        .ok_or_else(|| missing("no consolidation report"))?;
+    let schema = Schema::from_report(&report).ok_or_else(|| missing("the report has no schema"))?;
     let as_of = report["as_of"]
         .as_str()
         .and_then(|d| Date::parse_iso(d).ok())
-        .ok_or_else(|| {
-            ConsolidateError::Snapshot(format!("snapshot {id}: the report has no as_of date"))
-        })?;
+        .ok_or_else(|| missing("the report has no as_of date"))?;
+    Ok((schema, as_of))
+}
+
+/// Scores and ranks snapshot `id` (a draft) with `model` and writes the result into it.
+pub async fn rank_snapshot(store: &dyn Store, id: &str, model: &ModelFile) -> Result<RankResult> {
+    let started = Instant::now();
+    let (schema, as_of) = layout(store, id).await?;
     let families = store.snapshot_families(id).await?;
     let members = store.snapshot_members(id).await?;
     let mut by_family: HashMap<(String, i64), Vec<&SnapshotMemberRow>> = HashMap::new();
@@ -332,12 +337,12 @@ pub async fn rank_snapshot(store: &dyn Store, id: &str, model: &ModelFile) -> Re
     let mut rows: Vec<RankingRow> = Vec::with_capacity(families.len());
     let mut out = Vec::with_capacity(ranked.len());
     let mut shares = [0u64; 10];
-    for (i, (k, score, both)) in ranked.iter().enumerate() {
+    for (i, (k, _, both)) in ranked.iter().enumerate() {
         let f = &families[*k];
         rows.push(RankingRow {
             kode_provinsi: f.kode_provinsi.clone(),
             family_id: f.family_id,
-            score: Some(*score),
+            score: Some(d.position[i]),
             rank_national: Some(d.rank[i] as i64),
             desil_nasional: Some(i16::from(d.national[i])),
             desil_provinsi: Some(i16::from(d.province[i])),
@@ -465,20 +470,7 @@ pub async fn explain_family(
     family_id: i64,
     model: &ModelFile,
 ) -> Result<Option<(dtsen_rank::Explanation, Option<i16>)>> {
-    let report: Json = store
-        .snapshot_report(id)
-        .await?
-        .and_then(|r| serde_json::from_str(&r).ok())
-        .ok_or_else(|| {
-            ConsolidateError::Snapshot(format!("snapshot {id} has no consolidation report"))
-        })?;
-    let schema = Schema::from_report(&report).ok_or_else(|| {
-        ConsolidateError::Snapshot(format!("snapshot {id}: the report has no schema"))
-    })?;
-    let as_of = report["as_of"]
-        .as_str()
-        .and_then(|d| Date::parse_iso(d).ok())
-        .ok_or_else(|| ConsolidateError::Snapshot(format!("snapshot {id}: no as_of")))?;
+    let (schema, as_of) = layout(store, id).await?;
     let Some(f) = store
         .snapshot_families(id)
         .await?

@@ -11,6 +11,9 @@ pub struct Ranked {
     pub rank: Vec<u64>,
     /// National decile 1–10.
     pub national: Vec<u8>,
+    /// Relative position, 0–100: the share of persons ranked below the family plus half its
+    /// own, in percent (what the export calls `skor_kesejahteraan`: a position, not rupiah).
+    pub position: Vec<f64>,
     /// Decile within the family's first grouping (province).
     pub province: Vec<u8>,
     /// Decile within the second grouping (regency/city).
@@ -55,6 +58,7 @@ pub fn deciles(
     let mut out = Ranked {
         rank: vec![0; n],
         national: vec![0; n],
+        position: vec![0.0; n],
         province: vec![0; n],
         regency: vec![0; n],
     };
@@ -64,6 +68,11 @@ pub fn deciles(
         let p = u64::from(persons[i]);
         out.rank[i] = r as u64 + 1;
         out.national[i] = decile_of(before, p, total);
+        out.position[i] = if total == 0 {
+            0.0
+        } else {
+            ((2 * before + p) as f64 * 5000.0 / total as f64).round() / 100.0
+        };
         before += p;
     }
     for (groups, target) in [(province, &mut out.province), (regency, &mut out.regency)] {
