@@ -8,7 +8,7 @@ use dtsen_rank::{encode, gbm, ModelFile, ModelKind};
 
 #[derive(clap::Subcommand)]
 pub(crate) enum RankCommand {
-    /// Fit the proxy-means test on a survey sample (OLS and gradient-boosted trees; 1 in 5
+    /// Fit the proxy-means test on a survey sample (OLS, and OLS + boosted trees; 1 in 5
     /// households held out) and write the versioned model file.
     Fit(FitArgs),
     /// Targeting errors of the model's two variants on a survey file (e.g. another year's).
@@ -159,7 +159,7 @@ pub(crate) fn fit(a: FitArgs) -> Result<ModelFile> {
         println!("                       R² train  R² held out  inclusion  exclusion  Spearman   (held out, 40% cut-off)");
         for (name, s) in [
             ("OLS", &m.summary_ols),
-            ("gradient-boosted trees", &m.summary_gbm),
+            ("OLS + boosted trees", &m.summary_gbm),
         ] {
             println!(
                 "{name:<22} {:>8.3} {:>12.3} {:>10.3} {:>10.3} {:>9.3}",

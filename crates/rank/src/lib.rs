@@ -4,9 +4,9 @@
 //!
 //! A score is the predicted log per-capita consumption; it is a *relative position*, never shown
 //! as rupiah (brief §4.1). Two models are fitted side by side: weighted least squares on
-//! dummies (the statistics office's reference) and gradient-boosted trees; the trees are the
-//! default only when they are no worse than OLS on both inclusion and exclusion error on
-//! held-out data.
+//! dummies (the statistics office's reference), and OLS plus gradient-boosted trees fitted on its
+//! residuals; the second is the default only when it is no worse than OLS on both inclusion and
+//! exclusion error on held-out data.
 
 pub mod decile;
 pub mod encode;
