@@ -37,6 +37,10 @@ pub(crate) struct ConsolidateArgs {
     /// Train the matching model again even if a previous one exists.
     #[arg(long)]
     pub retrain: bool,
+    /// If the snapshot exists as a draft (an interrupted or abandoned run), remove it first.
+    /// A published snapshot is never replaced.
+    #[arg(long)]
+    pub replace_draft: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -123,6 +127,23 @@ pub(crate) fn consolidate(a: ConsolidateArgs) -> Result<serde_json::Value> {
             .context("loading the region table")?;
         anyhow::Ok(store)
     })?;
+    match rt.block_on(store.snapshot_status(&a.snapshot))?.as_deref() {
+        Some("draft") if a.replace_draft => {
+            rt.block_on(store.delete_draft(&a.snapshot))
+                .with_context(|| format!("removing the draft snapshot {}", a.snapshot))?;
+            eprintln!("Removed the draft snapshot {} (--replace-draft)", a.snapshot);
+        }
+        Some("draft") => anyhow::bail!(
+            "snapshot {} exists as a draft (an earlier run that did not finish, or was not published); \
+             run again with --replace-draft to replace it, or choose another id",
+            a.snapshot
+        ),
+        Some(_) => anyhow::bail!(
+            "snapshot {} is published and is never rewritten: choose a new id (e.g. the next quarter)",
+            a.snapshot
+        ),
+        None => {}
+    }
     let known = rt
         .block_on(persist::known_ids(store.as_ref()))
         .context("reading the ids the registry has given out")?;
@@ -230,6 +251,7 @@ pub(crate) fn demo(dir: &Path) -> Result<()> {
         rules: None,
         model: None,
         retrain: true,
+        replace_draft: false,
         json: false,
     })?;
     let e = crate::link::evaluate_files(

@@ -49,6 +49,9 @@ pub struct Saved {
     pub timings: Vec<(&'static str, u64)>,
 }
 
+/// Families written per slice of the snapshot.
+const CHUNK: usize = 20_000;
+
 fn province(region: &str) -> String {
     region.get(..2).unwrap_or("00").to_owned()
 }
@@ -448,45 +451,47 @@ pub async fn save(
     lap(&mut saved, "field_values");
     // The snapshot.
     store.create_snapshot(&c.snapshot, None).await?;
-    let snap_families: Vec<SnapshotFamilyRow> = c
-        .families
-        .iter()
-        .map(|f| SnapshotFamilyRow {
-            kode_provinsi: province(&f.region),
-            family_id: f.id,
-            kk: Some(f.kk.clone()),
-            kode_desa: f.region.clone(),
-            members: f.living(&c.persons) as i32,
-            score: None,
-            rank_national: None,
-            desil_nasional: None,
-            desil_provinsi: None,
-            desil_kabupaten_kota: None,
-            status_kelengkapan: Some(f.status.as_str().to_owned()),
-            attrs: Some(family_attrs(c, f).to_string()),
-        })
-        .collect();
-    saved.snapshot_families = store
-        .add_snapshot_families(&c.snapshot, &snap_families)
-        .await?;
-    lap(&mut saved, "snapshot_families");
-    let mut members = Vec::with_capacity(c.persons.len());
-    for f in &c.families {
-        for &m in &f.members {
-            let p = &c.persons[m as usize];
-            members.push(SnapshotMemberRow {
+    // Families and their members in slices, so the rows (with their golden records as JSON)
+    // never all sit in memory at once.
+    for chunk in c.families.chunks(CHUNK) {
+        let snap_families: Vec<SnapshotFamilyRow> = chunk
+            .iter()
+            .map(|f| SnapshotFamilyRow {
                 kode_provinsi: province(&f.region),
                 family_id: f.id,
-                person_id: p.id,
-                nik: Some(p.nik.to_string()),
-                relationship: rel_k.and_then(|k| p.value(k)).and_then(|r| r.parse().ok()),
-                status_padan: Some("padan".into()),
-                alive: p.alive,
-                attrs: Some(member_attrs(c, p).to_string()),
-            });
+                kk: Some(f.kk.clone()),
+                kode_desa: f.region.clone(),
+                members: f.living(&c.persons) as i32,
+                score: None,
+                rank_national: None,
+                desil_nasional: None,
+                desil_provinsi: None,
+                desil_kabupaten_kota: None,
+                status_kelengkapan: Some(f.status.as_str().to_owned()),
+                attrs: Some(family_attrs(c, f).to_string()),
+            })
+            .collect();
+        saved.snapshot_families += store
+            .add_snapshot_families(&c.snapshot, &snap_families)
+            .await?;
+        let mut members = Vec::with_capacity(chunk.len() * 4);
+        for f in chunk {
+            for &m in &f.members {
+                let p = &c.persons[m as usize];
+                members.push(SnapshotMemberRow {
+                    kode_provinsi: province(&f.region),
+                    family_id: f.id,
+                    person_id: p.id,
+                    nik: Some(p.nik.to_string()),
+                    relationship: rel_k.and_then(|k| p.value(k)).and_then(|r| r.parse().ok()),
+                    status_padan: Some("padan".into()),
+                    alive: p.alive,
+                    attrs: Some(member_attrs(c, p).to_string()),
+                });
+            }
         }
+        saved.snapshot_members += store.add_snapshot_members(&c.snapshot, &members).await?;
     }
-    saved.snapshot_members = store.add_snapshot_members(&c.snapshot, &members).await?;
     lap(&mut saved, "snapshot_members");
     store
         .save_snapshot_report(&c.snapshot, &report.to_string())

@@ -339,6 +339,9 @@ pub trait Store: Send + Sync {
         family_id: i64,
         date: &str,
     ) -> Result<Vec<MembershipRow>>;
+    /// Removes a draft snapshot (an unfinished or abandoned consolidation): its families,
+    /// members, report and the provenance rows it wrote. Refused for a published snapshot.
+    async fn delete_draft(&self, id: &str) -> Result<()>;
     /// Sets the ranking of many families of a draft snapshot and the model it was ranked with.
     async fn set_rankings(&self, id: &str, model_version: &str, rows: &[RankingRow])
         -> Result<u64>;

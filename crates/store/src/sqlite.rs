@@ -464,6 +464,26 @@ impl Store for SqliteStore {
         Ok(rows.iter().map(membership).collect())
     }
 
+    async fn delete_draft(&self, id: &str) -> Result<()> {
+        self.ensure_draft(id).await?;
+        let mut tx = self.pool.begin().await?;
+        for sql in [
+            "DELETE FROM snapshot_members WHERE snapshot_id = $1",
+            "DELETE FROM snapshot_families WHERE snapshot_id = $1",
+            "DELETE FROM snapshot_reports WHERE snapshot_id = $1",
+            "DELETE FROM field_values WHERE source_record LIKE $1 || ':%'",
+            "DELETE FROM snapshots WHERE id = $1 AND status = 'draft'",
+        ] {
+            sqlx::query(&q(sql))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| published_error(e, id))?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn set_rankings(
         &self,
         id: &str,

@@ -432,6 +432,24 @@ async fn story(store: Arc<dyn Store>) {
         .await
         .expect("rank");
 
+    // A draft can be removed whole (an interrupted consolidation), a published one never.
+    store.create_snapshot("2026Q2", None).await.expect("draft");
+    store
+        .add_snapshot_families("2026Q2", &snap_families[..3])
+        .await
+        .expect("rows");
+    store
+        .save_snapshot_report("2026Q2", "{}")
+        .await
+        .expect("report");
+    store.delete_draft("2026Q2").await.expect("delete draft");
+    assert_eq!(store.snapshot_status("2026Q2").await.expect("status"), None);
+    assert!(store
+        .snapshot_families("2026Q2")
+        .await
+        .expect("rows")
+        .is_empty());
+
     // Still a draft: corrections are allowed.
     store
         .set_decile("2026Q1", "35", 0, 2)
@@ -468,6 +486,7 @@ async fn story(store: Arc<dyn Store>) {
         store.publish_snapshot("2026Q1").await.err(),
         store.save_snapshot_report("2026Q1", "{}").await.err(),
         store.set_rankings("2026Q1", "pmt-test-2", &[]).await.err(),
+        store.delete_draft("2026Q1").await.err(),
     ];
     for (k, e) in refused.into_iter().enumerate() {
         assert!(
