@@ -142,6 +142,7 @@ pub(crate) fn fit(a: FitArgs) -> Result<ModelFile> {
             serde_json::to_string_pretty(&serde_json::json!({
                 "model": a.out, "version": m.version, "default": m.default, "reason": m.default_reason,
                 "training": m.training, "skipped": skipped, "ols": m.summary_ols, "gbm": m.summary_gbm,
+                "regional": m.regional.iter().map(|r| serde_json::json!({"regency": r.regency, "households": r.households, "held_out": r.held_out, "held_out_default": r.held_out_default})).collect::<Vec<_>>(),
                 "seconds": secs,
             }))?
         );
@@ -169,6 +170,22 @@ pub(crate) fn fit(a: FitArgs) -> Result<ModelFile> {
                 s.held_out.exclusion_error,
                 s.held_out.spearman
             );
+        }
+        if m.regional.is_empty() {
+            println!("Per-regency models: none (a regency needs {} training households and its own model must do no worse on its held-out ones)", dtsen_rank::MIN_REGIONAL_HOUSEHOLDS);
+        } else {
+            println!("Per-regency models (no worse than the default on the regency's held-out households):");
+            for r in &m.regional {
+                println!(
+                    "  {}  {} households  inclusion {:.3} vs {:.3}  exclusion {:.3} vs {:.3}",
+                    r.regency,
+                    r.households,
+                    r.held_out.inclusion_error,
+                    r.held_out_default.inclusion_error,
+                    r.held_out.exclusion_error,
+                    r.held_out_default.exclusion_error
+                );
+            }
         }
         println!(
             "Default: {} — {}",

@@ -313,7 +313,8 @@ pub async fn rank_snapshot(store: &dyn Store, id: &str, model: &ModelFile) -> Re
             model.predict_with(ModelKind::Ols, &x),
             model.predict_with(ModelKind::Gbm, &x),
         );
-        ranked.push((k, model.predict_with(model.default, &x), both));
+        let regency = f.kode_desa.get(..4).unwrap_or("");
+        ranked.push((k, model.predict_in(regency, &x), both));
     }
     let scores: Vec<f64> = ranked.iter().map(|r| r.1).collect();
     let persons: Vec<u32> = ranked
@@ -493,5 +494,6 @@ pub async fn explain_family(
         .iter()
         .map(|v| values.get(&v.name).cloned())
         .collect();
-    Ok(Some((model.explain(&raw), f.desil_nasional)))
+    let regency = f.kode_desa.get(..4).unwrap_or("");
+    Ok(Some((model.explain_in(regency, &raw), f.desil_nasional)))
 }

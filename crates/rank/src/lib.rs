@@ -62,6 +62,8 @@ pub struct Sample {
     pub weights: Vec<f64>,
     /// Household sizes.
     pub sizes: Vec<u32>,
+    /// Regency/city code (`kode_kabupaten_kota`), empty when the survey has none.
+    pub regencies: Vec<String>,
 }
 
 /// Reads a survey file (`susenas.csv`: the variables' columns, `pengeluaran_per_kapita`,
@@ -88,6 +90,7 @@ pub fn read_survey(
         .ok_or_else(|| err("no column pengeluaran_per_kapita".into()))?;
     let weight = col("bobot").ok_or_else(|| err("no column bobot".into()))?;
     let id = col("id_rumah_tangga");
+    let regency = col("kode_kabupaten_kota");
     let cols: Vec<Option<usize>> = variables.iter().map(|v| col(&v.name)).collect();
     if let Some(v) = variables.iter().zip(&cols).find(|(_, c)| c.is_none()) {
         return Err(err(format!("no column {:?} (a model variable)", v.0.name)));
@@ -126,6 +129,7 @@ pub fn read_survey(
         s.y.push(p.ln());
         s.weights.push(w * f64::from(n));
         s.sizes.push(n);
+        s.regencies.push(get(regency).unwrap_or("").to_owned());
     }
     Ok((s, skipped))
 }
@@ -168,6 +172,10 @@ pub struct ModelFile {
     /// The stronger model: boosted trees on the reference model's residuals (its prediction is
     /// OLS's plus the trees').
     pub gbm: gbm::Gbm,
+    /// Per-regency models where the sample allows (OLS on the regency's own households, kept
+    /// only when no worse than the default model on the regency's held-out households).
+    #[serde(default)]
+    pub regional: Vec<Regional>,
     /// Training sample: households (train, held out) and what was skipped.
     pub training: serde_json::Value,
     /// Per model.
@@ -175,6 +183,24 @@ pub struct ModelFile {
     /// Per model.
     pub summary_gbm: FitSummary,
 }
+
+/// A regency's own model.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Regional {
+    /// Regency/city code (4 digits).
+    pub regency: String,
+    /// Its OLS.
+    pub ols: ols::Ols,
+    /// Training households.
+    pub households: usize,
+    /// Its held-out targeting (40% cut-off within the regency).
+    pub held_out: Targeting,
+    /// The default model's held-out targeting on the same households.
+    pub held_out_default: Targeting,
+}
+
+/// Training households a regency needs for a model of its own (and 1 in 4 of that held out).
+pub const MIN_REGIONAL_HOUSEHOLDS: usize = 1_000;
 
 /// The model file format tag.
 pub const FORMAT: &str = "dtsen-pmt-model/1";
@@ -255,6 +281,63 @@ pub fn fit(sample: &Sample, variables: Vec<Variable>, settings: gbm::Settings) -
             ),
         )
     };
+    // Per-regency models where the sample allows.
+    let mut regional = Vec::new();
+    let mut by_regency: std::collections::BTreeMap<&str, (Vec<usize>, Vec<usize>)> =
+        Default::default();
+    for (k, &i) in train.iter().enumerate() {
+        by_regency
+            .entry(sample.regencies.get(i).map_or("", String::as_str))
+            .or_default()
+            .0
+            .push(k);
+    }
+    for (k, &i) in test.iter().enumerate() {
+        by_regency
+            .entry(sample.regencies.get(i).map_or("", String::as_str))
+            .or_default()
+            .1
+            .push(k);
+    }
+    for (regency, (tr, te)) in by_regency {
+        if regency.is_empty()
+            || tr.len() < MIN_REGIONAL_HOUSEHOLDS
+            || te.len() < MIN_REGIONAL_HOUSEHOLDS / 4
+        {
+            continue;
+        }
+        let rows =
+            |idx: &[usize], x: &[Vec<f64>]| idx.iter().map(|&k| x[k].clone()).collect::<Vec<_>>();
+        let vals = |idx: &[usize], v: &[f64]| idx.iter().map(|&k| v[k]).collect::<Vec<f64>>();
+        let r_ols = ols::Ols::fit(
+            &rows(&tr, &x_train),
+            &vals(&tr, &y_train),
+            &vals(&tr, &w_train),
+        );
+        let xt = rows(&te, &x_test);
+        let (yt, wt) = (vals(&te, &y_test), vals(&te, &w_test));
+        let own: Vec<f64> = xt.iter().map(|r| r_ols.predict(r)).collect();
+        let pooled: Vec<f64> = xt
+            .iter()
+            .map(|r| match default {
+                ModelKind::Ols => ols.predict(r),
+                ModelKind::Gbm => ols.predict(r) + gbm.predict(r),
+            })
+            .collect();
+        let (a, b) = (
+            eval::targeting(&own, &yt, &wt, 0.4),
+            eval::targeting(&pooled, &yt, &wt, 0.4),
+        );
+        if a.inclusion_error <= b.inclusion_error && a.exclusion_error <= b.exclusion_error {
+            regional.push(Regional {
+                regency: regency.to_owned(),
+                ols: r_ols,
+                households: tr.len(),
+                held_out: a,
+                held_out_default: b,
+            });
+        }
+    }
     let mut m = ModelFile {
         format: FORMAT.into(),
         version: String::new(),
@@ -263,6 +346,7 @@ pub fn fit(sample: &Sample, variables: Vec<Variable>, settings: gbm::Settings) -
         encoder,
         ols,
         gbm,
+        regional,
         training: serde_json::json!({
             "households": sample.y.len(),
             "train": train.len(),
@@ -279,7 +363,12 @@ pub fn fit(sample: &Sample, variables: Vec<Variable>, settings: gbm::Settings) -
 }
 
 fn version_of(m: &ModelFile) -> String {
-    let text = serde_json::to_string(&(&m.encoder, &m.ols, &m.gbm)).unwrap_or_default();
+    let regional: Vec<(&str, &ols::Ols)> = m
+        .regional
+        .iter()
+        .map(|r| (r.regency.as_str(), &r.ols))
+        .collect();
+    let text = serde_json::to_string(&(&m.encoder, &m.ols, &m.gbm, &regional)).unwrap_or_default();
     let h = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     });
@@ -324,20 +413,46 @@ impl ModelFile {
         (self.predict_with(self.default, &x), missing)
     }
 
+    /// The regency's own model, if it has one.
+    pub fn regional(&self, regency: &str) -> Option<&Regional> {
+        self.regional.iter().find(|r| r.regency == regency)
+    }
+
+    /// The score of an encoded row of a family in `regency`: its own model where it has one,
+    /// else the default.
+    pub fn predict_in(&self, regency: &str, x: &[f64]) -> f64 {
+        match self.regional(regency) {
+            Some(r) => r.ols.predict(x),
+            None => self.predict_with(self.default, x),
+        }
+    }
+
     /// The default model's explanation of a family's score relative to the reference family.
     pub fn explain(&self, raw: &Raw) -> Explanation {
+        self.explain_in("", raw)
+    }
+
+    /// The explanation of the score of a family in `regency` (its own model where it has one).
+    pub fn explain_in(&self, regency: &str, raw: &Raw) -> Explanation {
         let (x, missing) = self.encoder.encode(raw);
         let nv = self.encoder.variables.len();
         let mut per_var = vec![0.0; nv];
-        let (reference, score) = match self.default {
-            ModelKind::Ols => {
+        let regional = self.regional(regency);
+        let (reference, score) = match (regional, self.default) {
+            (Some(r), _) => {
+                for (c, col) in self.encoder.columns.iter().enumerate() {
+                    per_var[col.variable] += r.ols.coefficients[c] * (x[c] - self.encoder.means[c]);
+                }
+                (r.ols.predict(&self.encoder.means), r.ols.predict(&x))
+            }
+            (None, ModelKind::Ols) => {
                 for (c, col) in self.encoder.columns.iter().enumerate() {
                     per_var[col.variable] +=
                         self.ols.coefficients[c] * (x[c] - self.encoder.means[c]);
                 }
                 (self.ols.predict(&self.encoder.means), self.ols.predict(&x))
             }
-            ModelKind::Gbm => {
+            (None, ModelKind::Gbm) => {
                 for (c, col) in self.encoder.columns.iter().enumerate() {
                     per_var[col.variable] +=
                         self.ols.coefficients[c] * (x[c] - self.encoder.means[c]);
@@ -383,7 +498,12 @@ impl ModelFile {
         });
         Explanation {
             model_version: self.version.clone(),
-            model: self.default,
+            model: if regional.is_some() {
+                ModelKind::Ols
+            } else {
+                self.default
+            },
+            regional: regional.map(|r| r.regency.clone()),
             reference,
             score,
             contributions,
@@ -442,6 +562,9 @@ pub struct Explanation {
     pub model_version: String,
     /// Model kind.
     pub model: ModelKind,
+    /// The regency whose own model scored the family, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regional: Option<String>,
     /// The reference family's score (the survey's average family).
     pub reference: f64,
     /// The family's score.
@@ -552,6 +675,53 @@ mod tests {
             ModelFile::load(&tampered).is_err(),
             "a changed coefficient must not load"
         );
+    }
+
+    #[test]
+    fn a_regency_with_enough_households_and_its_own_pattern_gets_its_own_model() {
+        let mut s = sample(6000, 11);
+        // Regency 3501: floor area matters much more than elsewhere.
+        for i in 0..s.y.len() {
+            let regency = if i % 2 == 0 { "3501" } else { "3502" };
+            s.regencies.push(regency.into());
+            if regency == "3501" {
+                let area: f64 = s.raw[i][3]
+                    .as_deref()
+                    .and_then(|a| a.parse().ok())
+                    .unwrap_or(50.0);
+                s.y[i] += 1.2 * area.ln()
+                    - 2.0
+                        * s.raw[i][2]
+                            .as_deref()
+                            .map_or(0.0, |c| f64::from(u8::from(c == "1")));
+            }
+        }
+        let vars = encode::parse_variables(VARS).expect("variables");
+        let m = fit(
+            &s,
+            vars,
+            gbm::Settings {
+                trees: 40,
+                ..Default::default()
+            },
+        );
+        let r = m.regional("3501").expect("3501 has its own model");
+        assert!(r.held_out.exclusion_error <= r.held_out_default.exclusion_error);
+        let raw = &s.raw[0];
+        let x = m.explain_in("3501", raw);
+        assert_eq!(x.regional.as_deref(), Some("3501"));
+        let sum = x.reference + x.contributions.iter().map(|c| c.effect).sum::<f64>();
+        assert!((sum - x.score).abs() < 1e-9);
+        let (row, _) = m.encoder.encode(raw);
+        assert_eq!(x.score.to_bits(), m.predict_in("3501", &row).to_bits());
+        // Without a regency the default scores.
+        assert_eq!(m.explain(raw).regional, None);
+        // The model file keeps it, and its version covers it.
+        let text = serde_json::to_string(&m).expect("json");
+        assert!(ModelFile::load(&text)
+            .expect("reload")
+            .regional("3501")
+            .is_some());
     }
 
     proptest! {
