@@ -9,6 +9,7 @@ use dtsen_store::{
     source_id, FamilyRow, FieldValueRow, KkHistoryRow, MembershipRow, PersonRow, SnapshotFamilyRow,
     SnapshotMemberRow, Store,
 };
+use rayon::prelude::*;
 use serde_json::{json, Map, Value as Json};
 
 use crate::{ConsolidateError, Consolidation, Entity, KnownIds, Person, Result, Source};
@@ -455,7 +456,7 @@ pub async fn save(
     // never all sit in memory at once.
     for chunk in c.families.chunks(CHUNK) {
         let snap_families: Vec<SnapshotFamilyRow> = chunk
-            .iter()
+            .par_iter()
             .map(|f| SnapshotFamilyRow {
                 kode_provinsi: province(&f.region),
                 family_id: f.id,
@@ -474,22 +475,25 @@ pub async fn save(
         saved.snapshot_families += store
             .add_snapshot_families(&c.snapshot, &snap_families)
             .await?;
-        let mut members = Vec::with_capacity(chunk.len() * 4);
-        for f in chunk {
-            for &m in &f.members {
-                let p = &c.persons[m as usize];
-                members.push(SnapshotMemberRow {
-                    kode_provinsi: province(&f.region),
-                    family_id: f.id,
-                    person_id: p.id,
-                    nik: Some(p.nik.to_string()),
-                    relationship: rel_k.and_then(|k| p.value(k)).and_then(|r| r.parse().ok()),
-                    status_padan: Some("padan".into()),
-                    alive: p.alive,
-                    attrs: Some(member_attrs(c, p).to_string()),
-                });
-            }
-        }
+        // The golden records' JSON is the costly part: built on every core.
+        let members: Vec<SnapshotMemberRow> = chunk
+            .par_iter()
+            .flat_map_iter(|f| {
+                f.members.iter().map(move |&m| {
+                    let p = &c.persons[m as usize];
+                    SnapshotMemberRow {
+                        kode_provinsi: province(&f.region),
+                        family_id: f.id,
+                        person_id: p.id,
+                        nik: Some(p.nik.to_string()),
+                        relationship: rel_k.and_then(|k| p.value(k)).and_then(|r| r.parse().ok()),
+                        status_padan: Some("padan".into()),
+                        alive: p.alive,
+                        attrs: Some(member_attrs(c, p).to_string()),
+                    }
+                })
+            })
+            .collect();
         saved.snapshot_members += store.add_snapshot_members(&c.snapshot, &members).await?;
     }
     lap(&mut saved, "snapshot_members");
