@@ -530,6 +530,7 @@ pub fn consolidate(
 
     let t = Instant::now();
     let mut b = Builder::new(opts, records, family_records)?;
+    b.unreadable_siak = unreadable_siak_numbers(ingested);
     b.persons_from_clusters(&cluster, ids);
     for detail in review_cases {
         b.conflicts.push(Conflict {
@@ -547,6 +548,30 @@ pub fn consolidate(
     Ok(b.finish(matching, list_counts, timings, model))
 }
 
+/// The 16-digit numbers on SIAK rows that ingest rejected (`rejects.csv`): a record whose NIK
+/// is among them is not "unknown to Dukcapil" — its SIAK row could not be read, and the return
+/// says so.
+fn unreadable_siak_numbers(ingested: &Path) -> std::collections::HashSet<u64> {
+    let mut out = std::collections::HashSet::new();
+    let Ok(mut rdr) = csv::Reader::from_path(ingested.join("rejects.csv")) else {
+        return out;
+    };
+    for row in rdr.records().flatten() {
+        if row.get(0) != Some("siak") {
+            continue;
+        }
+        let raw = row.get(5).unwrap_or("");
+        for token in raw.split(|c: char| !c.is_ascii_digit()) {
+            if token.len() == 16 {
+                if let Ok(n) = token.parse::<u64>() {
+                    out.insert(n);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The working state of a consolidation.
 struct Builder<'o> {
     opts: &'o Options,
@@ -562,6 +587,8 @@ struct Builder<'o> {
     unknown_source_records: u64,
     /// Per person record: the person it belongs to (accepted records only).
     person_of: Vec<u32>,
+    /// 16-digit numbers on the SIAK rows ingest could not read (their NIKs and KKs).
+    unreadable_siak: std::collections::HashSet<u64>,
 }
 
 /// `person_of` of a record that went into no person.
@@ -598,6 +625,7 @@ impl<'o> Builder<'o> {
             conflicts: Vec::new(),
             unknown_source_records: unknown,
             person_of: vec![NONE; n],
+            unreadable_siak: Default::default(),
         })
     }
 
@@ -646,6 +674,14 @@ impl<'o> Builder<'o> {
     fn unvalidated_reason(&self, row: u32) -> String {
         let status = self.get(row, self.c.nik_status);
         match status {
+            "valid"
+                if self
+                    .get(row, self.c.nik)
+                    .parse::<u64>()
+                    .is_ok_and(|n| self.unreadable_siak.contains(&n)) =>
+            {
+                "baris_siak_tidak_terbaca".into()
+            }
             "valid" => "nik_tidak_terdaftar_dukcapil".into(),
             "missing" | "" => "nik_kosong_tidak_padan".into(),
             other => format!("nik_tidak_valid:{}", other.trim_start_matches("invalid:")),
