@@ -70,6 +70,20 @@ pub const FAMILY_COLUMNS_TAIL: [&str; 4] = [
     "status_kelengkapan",
 ];
 
+/// The ten functional-difficulty fields of the member file (brief §4.4), in its order.
+pub const DIFFICULTY: [&str; 10] = [
+    "penglihatan",
+    "pendengaran",
+    "berjalan_atau_naik_tangga",
+    "menggunakan_tangan_jari",
+    "mengingat_berkonsentrasi",
+    "mengurus_diri",
+    "berbicara_komunikasi",
+    "belajar_kemampuan_intelektual",
+    "pengendalian_perilaku",
+    "kesedihan_depresi",
+];
+
 /// The member file's columns, in order (formats.md).
 pub const MEMBER_COLUMNS: [&str; 30] = [
     "nomor_induk_kependudukan",
@@ -88,16 +102,16 @@ pub const MEMBER_COLUMNS: [&str; 30] = [
     "lapangan_usaha_dari_pekerjaan_utama",
     "status_dalam_pekerjaan_utama",
     "kepemilikan_usaha",
-    "penglihatan",
-    "pendengaran",
-    "berjalan_atau_naik_tangga",
-    "menggunakan_tangan_jari",
-    "mengingat_berkonsentrasi",
-    "mengurus_diri",
-    "berbicara_komunikasi",
-    "belajar_kemampuan_intelektual",
-    "pengendalian_perilaku",
-    "kesedihan_depresi",
+    DIFFICULTY[0],
+    DIFFICULTY[1],
+    DIFFICULTY[2],
+    DIFFICULTY[3],
+    DIFFICULTY[4],
+    DIFFICULTY[5],
+    DIFFICULTY[6],
+    DIFFICULTY[7],
+    DIFFICULTY[8],
+    DIFFICULTY[9],
     "penyakit_kronis",
     "status_padan_dukcapil",
     "status_keberadaan",

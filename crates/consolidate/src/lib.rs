@@ -572,6 +572,14 @@ fn unreadable_siak_numbers(ingested: &Path) -> std::collections::HashSet<u64> {
     out
 }
 
+/// The person with this NIK (persons are sorted by NIK once grouped).
+fn person_index(persons: &[Person], nik: u64) -> Option<u32> {
+    persons
+        .binary_search_by_key(&nik, |p| p.nik.value())
+        .ok()
+        .map(|k| k as u32)
+}
+
 /// The working state of a consolidation.
 struct Builder<'o> {
     opts: &'o Options,
@@ -1252,10 +1260,6 @@ impl<'o> Builder<'o> {
     /// Supporting lists (ASN, PLN, BPJS PBI) attached by NIK; DTKS and P3KE flags from their
     /// accepted records. Returns (list, rows, attached).
     fn lists(&mut self, lists: &Table) -> Vec<(String, u64, u64)> {
-        let mut by_nik: HashMap<u64, u32> = HashMap::with_capacity(self.persons.len());
-        for (k, p) in self.persons.iter().enumerate() {
-            by_nik.insert(p.nik.value(), k as u32);
-        }
         let cols = (
             lists.try_col("source"),
             lists.try_col("nik"),
@@ -1278,7 +1282,12 @@ impl<'o> Builder<'o> {
                 if r.get(vc) != "valid" {
                     continue;
                 }
-                let Some(&p) = r.get(nc).parse::<u64>().ok().and_then(|n| by_nik.get(&n)) else {
+                let Some(p) = r
+                    .get(nc)
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|n| person_index(&self.persons, n))
+                else {
                     continue;
                 };
                 counts[pos].2 += 1;
@@ -1361,16 +1370,13 @@ impl<'o> Builder<'o> {
             .in_snapshot = attached.len() as u64;
         let mut returns = self.returns;
         returns.sort_by_key(|r| (r.source, r.row));
-        let by_nik: HashMap<u64, u32> = self
-            .persons
-            .iter()
-            .enumerate()
-            .map(|(k, p)| (p.nik.value(), k as u32))
-            .collect();
         let mut matched_to = self.person_of.clone();
         for r in &returns {
             if r.source.is_person_record() {
-                if let Some(&p) = r.nik_dukcapil.and_then(|n| by_nik.get(&n.value())) {
+                if let Some(p) = r
+                    .nik_dukcapil
+                    .and_then(|n| person_index(&self.persons, n.value()))
+                {
                     matched_to[r.row as usize] = p;
                 }
             }

@@ -29,19 +29,6 @@ const SKIPPED_IS_ZERO: [&str; 5] = [
     "ijazah_kepala",
 ];
 
-const DIFFICULTY: [&str; 10] = [
-    "penglihatan",
-    "pendengaran",
-    "berjalan_atau_naik_tangga",
-    "menggunakan_tangan_jari",
-    "mengingat_berkonsentrasi",
-    "mengurus_diri",
-    "berbicara_komunikasi",
-    "belajar_kemampuan_intelektual",
-    "pengendalian_perilaku",
-    "kesedihan_depresi",
-];
-
 fn fields(attrs: Option<&str>, names: &[String]) -> HashMap<String, String> {
     let a: Json = attrs
         .and_then(|a| serde_json::from_str(a).ok())
@@ -145,7 +132,7 @@ pub fn family_values(
     let disabled = living
         .iter()
         .filter(|m| {
-            DIFFICULTY
+            crate::export::DIFFICULTY
                 .iter()
                 .any(|d| m.get(*d).is_some_and(|x| x == "1" || x == "2"))
         })

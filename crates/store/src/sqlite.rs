@@ -18,6 +18,33 @@ pub(crate) struct SqliteStore {
     path: String,
 }
 
+fn bind_person(st: &mut rusqlite::Statement<'_>, r: &PersonRow) -> rusqlite::Result<usize> {
+    st.execute(rusqlite::params![
+        r.kode_provinsi,
+        r.id,
+        crate::nik_value(r.nik),
+        r.nik_raw,
+        r.name,
+        r.name_std,
+        r.birth_date,
+        r.sex,
+        r.death_date,
+        r.kode_desa
+    ])
+}
+
+fn bind_family(st: &mut rusqlite::Statement<'_>, r: &FamilyRow) -> rusqlite::Result<usize> {
+    st.execute(rusqlite::params![
+        r.kode_provinsi,
+        r.id,
+        r.kk,
+        r.kode_desa,
+        r.address,
+        r.rt,
+        r.rw
+    ])
+}
+
 /// Rows per multi-row INSERT of a table with `columns` columns: as many as SQLite's limit of
 /// 32,766 parameters per statement allows (fewer statements, fewer round trips).
 const fn chunk(columns: usize) -> usize {
@@ -150,20 +177,7 @@ impl Store for SqliteStore {
             "INSERT INTO persons (kode_provinsi, id, nik, nik_raw, name, name_std, birth_date, sex, death_date, kode_desa) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             rows,
-            |st, r| {
-                st.execute(rusqlite::params![
-                    r.kode_provinsi,
-                    r.id,
-                    crate::nik_value(r.nik),
-                    r.nik_raw,
-                    r.name,
-                    r.name_std,
-                    r.birth_date,
-                    r.sex,
-                    r.death_date,
-                    r.kode_desa
-                ])
-            },
+            bind_person,
         )
     }
 
@@ -171,7 +185,7 @@ impl Store for SqliteStore {
         self.bulk(
             "INSERT INTO families (kode_provinsi, id, kk, kode_desa, address, rt, rw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             rows,
-            |st, r| st.execute(rusqlite::params![r.kode_provinsi, r.id, r.kk, r.kode_desa, r.address, r.rt, r.rw]),
+            bind_family,
         )
     }
 
@@ -561,20 +575,7 @@ impl Store for SqliteStore {
              name = excluded.name, name_std = excluded.name_std, birth_date = excluded.birth_date, sex = excluded.sex, \
              death_date = excluded.death_date, kode_desa = excluded.kode_desa",
             rows,
-            |st, r| {
-                st.execute(rusqlite::params![
-                    r.kode_provinsi,
-                    r.id,
-                    crate::nik_value(r.nik),
-                    r.nik_raw,
-                    r.name,
-                    r.name_std,
-                    r.birth_date,
-                    r.sex,
-                    r.death_date,
-                    r.kode_desa
-                ])
-            },
+            bind_person,
         )
     }
 
@@ -584,17 +585,7 @@ impl Store for SqliteStore {
              ON CONFLICT (kode_provinsi, id) DO UPDATE SET kk = excluded.kk, kode_desa = excluded.kode_desa, \
              address = excluded.address, rt = excluded.rt, rw = excluded.rw",
             rows,
-            |st, r| {
-                st.execute(rusqlite::params![
-                    r.kode_provinsi,
-                    r.id,
-                    r.kk,
-                    r.kode_desa,
-                    r.address,
-                    r.rt,
-                    r.rw
-                ])
-            },
+            bind_family,
         )
     }
 
