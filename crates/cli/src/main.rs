@@ -12,6 +12,7 @@ mod bench;
 mod consolidate;
 mod link;
 mod rank;
+mod web;
 
 #[derive(Parser)]
 #[command(
@@ -54,12 +55,36 @@ enum Command {
         #[arg(long, env = "DTSEN_DB", default_value = "sqlite://dtsen.db")]
         db: String,
     },
-    /// Run the whole path on the embedded default: generate Kota Kediri, ingest, match, consolidate, export.
+    /// Run the whole path on the embedded default: generate Kota Kediri, ingest, match,
+    /// consolidate, rank, export, create one demo account per role, and serve the web platform.
     Demo {
         /// Where to write the demo data.
         #[arg(long, env = "DTSEN_DEMO_DIR", default_value = "dtsen-demo")]
         dir: PathBuf,
+        /// Address the web platform listens on.
+        #[arg(long, env = "DTSEN_ADDR", default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Stop after the data and the accounts are ready (do not serve).
+        #[arg(long)]
+        no_serve: bool,
     },
+    /// Publish a snapshot: from then on it never changes, and its dashboard figures are fixed.
+    Publish {
+        /// Snapshot id (2026Q3).
+        #[arg(long)]
+        snapshot: String,
+        /// Database URL: sqlite://PATH or postgres://...
+        #[arg(long, env = "DTSEN_DB", default_value = "sqlite://dtsen.db")]
+        db: String,
+    },
+    /// Serve the web platform (pages and JSON API) over a registry.
+    Serve(web::ServeArgs),
+    /// Manage the accounts of officials.
+    #[command(subcommand)]
+    User(web::UserCmd),
+    /// Check the access log.
+    #[command(subcommand)]
+    Audit(web::AuditCmd),
     /// Look up a region by code or name in the official table.
     Region {
         /// A code (35.71, 3571011001) or a name (Kediri, "KOTA KEDIRI").
@@ -144,7 +169,25 @@ fn main() -> Result<()> {
         Command::Migrate { db } => runtime()?.block_on(migrate(&db)),
         Command::Backup { db, out } => runtime()?.block_on(backup(&db, &out)),
         Command::Restore { from, db } => restore(&from, &db),
-        Command::Demo { dir } => demo(dir),
+        Command::Demo {
+            dir,
+            addr,
+            no_serve,
+        } => demo(dir, addr, no_serve),
+        Command::Publish { snapshot, db } => runtime()?.block_on(async {
+            let store = dtsen_store::open(&db)
+                .await
+                .with_context(|| format!("opening {db}"))?;
+            store
+                .publish_snapshot(&snapshot)
+                .await
+                .with_context(|| format!("publishing snapshot {snapshot}"))?;
+            println!("snapshot {snapshot} published: it can no longer change");
+            anyhow::Ok(())
+        }),
+        Command::Serve(args) => web::serve(args),
+        Command::User(cmd) => web::user(cmd),
+        Command::Audit(cmd) => web::audit(cmd),
         Command::Region { query, json } => region(&query, json),
         Command::Bench(cmd) => bench::run(cmd),
         Command::Link(cmd) => link::run(cmd),
@@ -357,7 +400,7 @@ fn ingest(args: IngestArgs) -> Result<()> {
     Ok(())
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -412,13 +455,13 @@ fn restore(from: &std::path::Path, db: &str) -> Result<()> {
     Ok(())
 }
 
-fn demo(dir: PathBuf) -> Result<()> {
+fn demo(dir: PathBuf, addr: std::net::SocketAddr, no_serve: bool) -> Result<()> {
     println!("DTSEN demo: Kota Kediri (35.71), seed 7.");
     println!(
-        "Today the demo generates the regency's sources with ground truth, ingests, matches and consolidates them"
+        "The demo generates the regency's sources with ground truth, ingests, matches and consolidates them"
     );
     println!(
-        "into a snapshot and exports it; ranking and the web platform join it as their issues land (see README).\n"
+        "into a snapshot, ranks it, exports it, creates one account per role and serves the web platform.\n"
     );
     generate(GenerateArgs {
         region: "35.71".into(),
@@ -441,7 +484,41 @@ fn demo(dir: PathBuf) -> Result<()> {
         dir.join("ingested").join("rejects.csv").display()
     );
     println!();
-    consolidate::demo(&dir)
+    consolidate::demo(&dir)?;
+    let db = format!("sqlite://{}", dir.join("dtsen.db").display());
+    runtime()?.block_on(async {
+        let store = dtsen_store::open(&db).await?;
+        store.publish_snapshot("2026Q3").await?;
+        anyhow::Ok(())
+    })?;
+    println!("\nSnapshot 2026Q3 published: it can no longer change.");
+    let accounts = web::demo_accounts(&db)?;
+    println!("\nDemo accounts (one per role; local demo only, never reuse these passwords):");
+    println!(
+        "  {:<28} {:<26} {:<14} role",
+        "username", "password", "region"
+    );
+    for (user, password, role, region) in &accounts {
+        let region = if region.is_empty() {
+            "(nasional)"
+        } else {
+            region
+        };
+        println!(
+            "  {user:<28} {password:<26} {region:<14} {}",
+            role.label(dtsen_core::Lang::Id)
+        );
+    }
+    if no_serve {
+        return Ok(());
+    }
+    println!("\nOpen http://{addr}/ and log in with an account above.");
+    web::serve(web::ServeArgs {
+        db,
+        addr,
+        model: Some(dir.join("pmt-model.json")),
+        secure_cookies: false,
+    })
 }
 
 fn region(query: &str, json: bool) -> Result<()> {

@@ -473,8 +473,22 @@ pub async fn explain_family(
     else {
         return Ok(None);
     };
+    Ok(Some((
+        explain_rows(&f, &members, &schema, as_of, model),
+        f.desil_nasional,
+    )))
+}
+
+/// Why a family of a snapshot has its score, from its stored rows (the web's family page).
+pub fn explain_rows(
+    f: &SnapshotFamilyRow,
+    members: &[SnapshotMemberRow],
+    schema: &Schema,
+    as_of: Date,
+    model: &ModelFile,
+) -> dtsen_rank::Explanation {
     let refs: Vec<&SnapshotMemberRow> = members.iter().collect();
-    let values = family_values(&f, &refs, &schema, as_of);
+    let values = family_values(f, &refs, schema, as_of);
     let raw: Raw = model
         .encoder
         .variables
@@ -482,5 +496,5 @@ pub async fn explain_family(
         .map(|v| values.get(&v.name).cloned())
         .collect();
     let regency = f.kode_desa.get(..4).unwrap_or("");
-    Ok(Some((model.explain_in(regency, &raw), f.desil_nasional)))
+    model.explain_in(regency, &raw)
 }

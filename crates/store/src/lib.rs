@@ -8,6 +8,11 @@
 
 mod postgres;
 mod sqlite;
+mod web;
+
+pub use web::{
+    AuditRow, NewUser, SearchHit, SessionRow, SnapshotInfo, UserRow, VillageRange, WebStore,
+};
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -262,7 +267,7 @@ pub struct RegionAggregate {
 
 /// The storage interface.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: WebStore + Send + Sync {
     /// The backend.
     fn backend(&self) -> Backend;
     /// Applies the embedded migrations that have not run yet.
@@ -401,6 +406,7 @@ fn migrations(backend: Backend) -> &'static [(i64, &'static str)] {
                 3,
                 include_str!("../migrations/sqlite/0003_consolidation.sql"),
             ),
+            (4, include_str!("../migrations/sqlite/0004_web.sql")),
         ],
         Backend::Postgres => &[
             (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -409,6 +415,7 @@ fn migrations(backend: Backend) -> &'static [(i64, &'static str)] {
                 3,
                 include_str!("../migrations/postgres/0003_consolidation.sql"),
             ),
+            (4, include_str!("../migrations/postgres/0004_web.sql")),
         ],
     }
 }

@@ -265,6 +265,7 @@ fn fields(out: &mut Vec<u8>, values: &[Option<&str>]) {
 }
 
 crate::row_mappers!(PgRow);
+crate::impl_web_store!(PgStore, PgRow);
 
 #[async_trait]
 impl Store for PgStore {

@@ -120,6 +120,7 @@ fn q(sql: &str) -> String {
 }
 
 crate::row_mappers!(SqliteRow);
+crate::impl_web_store!(SqliteStore, SqliteRow);
 
 #[async_trait]
 impl Store for SqliteStore {
