@@ -84,7 +84,7 @@ pub(crate) async fn me(ctx: Ctx) -> Response {
 pub(crate) async fn dashboard_own(State(app): State<App>, ctx: Ctx) -> Response {
     let run = async {
         let v = viewer(&ctx)?;
-        app.registry.dashboard(v, None, ctx.lang).await
+        app.registry.dashboard(v, v.scope.0, ctx.lang).await
     };
     reply(run.await)
 }
@@ -96,8 +96,11 @@ pub(crate) async fn dashboard(
 ) -> Response {
     let run = async {
         let v = viewer(&ctx)?;
-        let region = RegionCode::parse(&code).map_err(|_| WebError::NotFound)?;
-        app.registry.dashboard(v, Some(region), ctx.lang).await
+        let region = match code.as_str() {
+            "nasional" => None,
+            c => Some(RegionCode::parse(c).map_err(|_| WebError::NotFound)?),
+        };
+        app.registry.dashboard(v, region, ctx.lang).await
     };
     reply(run.await)
 }

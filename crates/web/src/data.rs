@@ -407,14 +407,13 @@ impl Registry {
         self.current().await?.ok_or(WebError::NoSnapshot)
     }
 
-    /// The dashboard of a region (`None`: the viewer's own region).
+    /// The dashboard of a region (`None`: the whole country).
     pub async fn dashboard(
         &self,
         v: &Viewer,
         region: Option<RegionCode>,
         lang: Lang,
     ) -> Result<DashboardView, WebError> {
-        let region = region.or(v.scope.0);
         if let Some(r) = region {
             if !v.scope.covers(r) || RegionTable::official().get(r).is_none() {
                 return Err(WebError::NotFound);

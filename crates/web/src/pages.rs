@@ -370,7 +370,7 @@ pub(crate) async fn password(
 
 pub(crate) async fn dashboard_own(State(app): State<App>, ctx: Ctx) -> Response {
     let page = match viewer(&ctx) {
-        Ok(v) => app.registry.dashboard(v, None, ctx.lang).await,
+        Ok(v) => app.registry.dashboard(v, v.scope.0, ctx.lang).await,
         Err(e) => Err(e),
     };
     match page {
@@ -391,8 +391,11 @@ pub(crate) async fn dashboard(
 ) -> Response {
     let page = async {
         let v = viewer(&ctx)?;
-        let region = RegionCode::parse(&code).map_err(|_| WebError::NotFound)?;
-        app.registry.dashboard(v, Some(region), ctx.lang).await
+        let region = match code.as_str() {
+            "nasional" => None,
+            c => Some(RegionCode::parse(c).map_err(|_| WebError::NotFound)?),
+        };
+        app.registry.dashboard(v, region, ctx.lang).await
     };
     match page.await {
         Ok(p) => render(
