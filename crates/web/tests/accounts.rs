@@ -215,7 +215,14 @@ async fn repeated_failures_lock_the_account_and_a_password_change_ends_sessions(
     let role = Role::Bps;
     let t1 = token(&router, &format!("u.{}", role.key()), &password(role)).await;
     let cookie = ("cookie", format!("dtsen_sesi={t1}"));
-    let (_, _, page) = call(&router, "GET", "/sandi", &[cookie.clone()], None).await;
+    let (_, _, page) = call(
+        &router,
+        "GET",
+        "/sandi",
+        std::slice::from_ref(&cookie),
+        None,
+    )
+    .await;
     let csrf = hidden(&page, "csrf");
     let weak = format!(
         "csrf={csrf}&old={}&new=short",
@@ -225,7 +232,7 @@ async fn repeated_failures_lock_the_account_and_a_password_change_ends_sessions(
         &router,
         "POST",
         "/sandi",
-        &[cookie.clone()],
+        std::slice::from_ref(&cookie),
         Some(("application/x-www-form-urlencoded", weak)),
     )
     .await;
@@ -239,7 +246,7 @@ async fn repeated_failures_lock_the_account_and_a_password_change_ends_sessions(
         &router,
         "POST",
         "/sandi",
-        &[cookie.clone()],
+        std::slice::from_ref(&cookie),
         Some(("application/x-www-form-urlencoded", good)),
     )
     .await;
@@ -282,13 +289,20 @@ async fn access_log(postgres: bool) {
         &router,
         "GET",
         "/api/v1/families/33/5",
-        &[bearer.clone()],
+        std::slice::from_ref(&bearer),
         None,
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Only auditors read the log.
-    let (status, _, _) = call(&router, "GET", "/api/v1/audit", &[bearer.clone()], None).await;
+    let (status, _, _) = call(
+        &router,
+        "GET",
+        "/api/v1/audit",
+        std::slice::from_ref(&bearer),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let au = Role::Auditor;
     let ta = token(&router, &format!("u.{}", au.key()), &password(au)).await;
@@ -449,7 +463,14 @@ async fn an_admin_creates_accounts_only_inside_its_region_and_reads_no_records()
     let (store, router) = setup("admin", false).await;
     let t = token(&router, "u.admin", &password(Role::Admin)).await;
     let cookie = ("cookie", format!("dtsen_sesi={t}"));
-    let (status, _, page) = call(&router, "GET", "/pengguna", &[cookie.clone()], None).await;
+    let (status, _, page) = call(
+        &router,
+        "GET",
+        "/pengguna",
+        std::slice::from_ref(&cookie),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let csrf = hidden(&page, "csrf");
     let form = |u: &str, role: &str, region: &str| {
@@ -459,7 +480,7 @@ async fn an_admin_creates_accounts_only_inside_its_region_and_reads_no_records()
         &router,
         "POST",
         "/pengguna",
-        &[cookie.clone()],
+        std::slice::from_ref(&cookie),
         Some((
             "application/x-www-form-urlencoded",
             form("baru.desa", "operator_desa", "35.71"),
@@ -475,7 +496,7 @@ async fn an_admin_creates_accounts_only_inside_its_region_and_reads_no_records()
         &router,
         "POST",
         "/pengguna",
-        &[cookie.clone()],
+        std::slice::from_ref(&cookie),
         Some((
             "application/x-www-form-urlencoded",
             form("baru.desa", "operator_desa", "35.71.01.1001"),

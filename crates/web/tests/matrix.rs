@@ -94,7 +94,8 @@ async fn matrix(postgres: bool) {
                     } else {
                         format!("/wilayah/{}", region_path(d))
                     };
-                    let (status, _, body) = call(&router, "GET", &uri, &[auth.clone()], None).await;
+                    let (status, _, body) =
+                        call(&router, "GET", &uri, std::slice::from_ref(&auth), None).await;
                     let want = if inside {
                         StatusCode::OK
                     } else {
@@ -120,7 +121,8 @@ async fn matrix(postgres: bool) {
                 } else {
                     format!("/keluarga/{prov}/{fid}")
                 };
-                let (status, _, body) = call(&router, "GET", &uri, &[auth.clone()], None).await;
+                let (status, _, body) =
+                    call(&router, "GET", &uri, std::slice::from_ref(&auth), None).await;
                 let want = match (inside, role.reads_records()) {
                     (true, true) => StatusCode::OK,
                     (_, false) => StatusCode::FORBIDDEN,
@@ -154,7 +156,8 @@ async fn matrix(postgres: bool) {
                     } else {
                         format!("/cari?q={enc}")
                     };
-                    let (status, _, body) = call(&router, "GET", &uri, &[auth.clone()], None).await;
+                    let (status, _, body) =
+                        call(&router, "GET", &uri, std::slice::from_ref(&auth), None).await;
                     if !role.reads_records() {
                         assert_eq!(status, StatusCode::FORBIDDEN, "{what} search: {body}");
                         continue;
