@@ -340,6 +340,7 @@ impl Registry {
                 "education" => "pendidikan_dukcapil",
                 "occupation" => "pekerjaan_dukcapil",
                 other if other.starts_with("r428") && other != "r428j" => "r428",
+                other if other.starts_with("r502") || other.starts_with("r503") => "ya_tidak",
                 other => other,
             }
         }

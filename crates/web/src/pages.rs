@@ -32,7 +32,26 @@ pub(crate) fn templates() -> Result<Environment<'static>, WebError> {
         env.add_template(name, text)
             .map_err(|e| WebError::Internal(format!("template {name}: {e}")))?;
     }
+    // Thousands grouped as people read them: 94.871 in Indonesian, 94,871 in English.
+    env.add_filter("num", |v: i64, sep: String| group_digits(v, &sep));
     Ok(env)
+}
+
+/// `94871` → `94.871` with `sep` = `.`.
+pub(crate) fn group_digits(v: i64, sep: &str) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(sep);
+        }
+        out.push(c);
+    }
+    if v < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
 }
 
 /// Renders a page with the common context (texts, language, the viewer, CSRF token).
@@ -42,6 +61,7 @@ fn render(app: &App, ctx: &Ctx, name: &str, extra: Value) -> Response {
         t => Value::from_serialize(i18n::texts(ctx.lang)),
         lang => lang_code(ctx.lang),
         other_lang => if ctx.lang == Lang::En { "id" } else { "en" },
+        sep => if ctx.lang == Lang::En { "," } else { "." },
         me => me,
         csrf => ctx.viewer.as_ref().map(|v| v.csrf.clone()),
         path => ctx.path.clone(),
@@ -708,4 +728,22 @@ pub(crate) async fn asset(Path(file): Path<String>) -> Response {
 
 pub(crate) async fn not_found(State(app): State<App>, ctx: Ctx) -> Response {
     error_page(&app, &ctx, WebError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_dates_read_as_people_write_them() {
+        assert_eq!(group_digits(94871, "."), "94.871");
+        assert_eq!(group_digits(287036000, ","), "287,036,000");
+        assert_eq!(group_digits(7, "."), "7");
+        assert_eq!(group_digits(-1000, "."), "-1.000");
+        assert_eq!(format_millis(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_millis(1_795_000_000_000), "2026-11-18 11:06:40 UTC");
+        assert_eq!(safe_next(Some("//evil.example")), "/dasbor");
+        assert_eq!(safe_next(Some("/cari?q=x")), "/cari?q=x");
+        assert_eq!(safe_next(Some("https://evil.example")), "/dasbor");
+    }
 }
