@@ -33,6 +33,14 @@ impl VillageRange {
         }
     }
 
+    /// Whether the range is exactly one village.
+    pub fn is_one_village(&self) -> bool {
+        match (self.lo.parse::<u64>(), self.hi.parse::<u64>()) {
+            (Ok(lo), Ok(hi)) => self.lo.len() == 10 && hi == lo + 1,
+            _ => false,
+        }
+    }
+
     /// Whether a village code is inside.
     pub fn contains(&self, kode_desa: &str) -> bool {
         kode_desa >= self.lo.as_str() && kode_desa < self.hi.as_str()
@@ -224,6 +232,14 @@ pub trait WebStore: Send + Sync {
         family_id: i64,
         range: &VillageRange,
     ) -> Result<Option<(SnapshotFamilyRow, Vec<SnapshotMemberRow>)>>;
+    /// Every value of every field of a family and of its members in a snapshot, with sources
+    /// (one query: the family page's provenance).
+    async fn family_field_values(
+        &self,
+        snapshot: &str,
+        kode_provinsi: &str,
+        family_id: i64,
+    ) -> Result<Vec<crate::FieldValueRow>>;
     /// The family in every snapshot (without its golden record), oldest first.
     async fn family_snapshots(
         &self,
@@ -553,15 +569,29 @@ macro_rules! impl_web_store {
                 limit: i64,
             ) -> $crate::Result<Vec<$crate::SearchHit>> {
                 let upper = format!("{prefix}\u{10FFFF}");
-                let rows = sqlx::query(&q(
+                // Join order forced (CROSS JOIN): from the village's families when the range is
+                // one village, else along the name index (the planner, without statistics,
+                // started from all members of the snapshot).
+                let sql = if range.is_one_village() {
                     "SELECT f.kode_provinsi, f.family_id, f.kk, f.kode_desa, f.members, f.desil_nasional, \
                      m.person_id, m.nik, p.name \
-                     FROM persons p \
-                     JOIN snapshot_members m ON m.snapshot_id = $1 AND m.kode_provinsi = p.kode_provinsi AND m.person_id = p.id \
-                     JOIN snapshot_families f ON f.snapshot_id = $1 AND f.kode_provinsi = m.kode_provinsi AND f.family_id = m.family_id \
-                     WHERE p.name_std >= $2 AND p.name_std < $3 AND f.kode_desa >= $4 AND f.kode_desa < $5 \
-                     ORDER BY p.name_std, p.kode_provinsi, p.id LIMIT $6",
-                ))
+                     FROM snapshot_families f CROSS JOIN snapshot_members m CROSS JOIN persons p \
+                     WHERE f.snapshot_id = $1 AND f.kode_provinsi = SUBSTR($4, 1, 2) AND f.kode_desa >= $4 AND f.kode_desa < $5 \
+                     AND m.snapshot_id = $1 AND m.kode_provinsi = f.kode_provinsi AND m.family_id = f.family_id \
+                     AND p.kode_provinsi = m.kode_provinsi AND p.id = m.person_id \
+                     AND p.name_std >= $2 AND p.name_std < $3 \
+                     ORDER BY p.name_std, p.kode_provinsi, p.id LIMIT $6"
+                } else {
+                    "SELECT f.kode_provinsi, f.family_id, f.kk, f.kode_desa, f.members, f.desil_nasional, \
+                     m.person_id, m.nik, p.name \
+                     FROM persons p CROSS JOIN snapshot_members m CROSS JOIN snapshot_families f \
+                     WHERE p.name_std >= $2 AND p.name_std < $3 \
+                     AND m.snapshot_id = $1 AND m.kode_provinsi = p.kode_provinsi AND m.person_id = p.id \
+                     AND f.snapshot_id = $1 AND f.kode_provinsi = m.kode_provinsi AND f.family_id = m.family_id \
+                     AND f.kode_desa >= $4 AND f.kode_desa < $5 \
+                     ORDER BY p.name_std, p.kode_provinsi, p.id LIMIT $6"
+                };
+                let rows = sqlx::query(&q(sql))
                 .bind(snapshot)
                 .bind(prefix)
                 .bind(upper)
@@ -602,6 +632,27 @@ macro_rules! impl_web_store {
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(Some((snapshot_family(&f), members.iter().map(snapshot_member).collect())))
+            }
+
+            async fn family_field_values(
+                &self,
+                snapshot: &str,
+                kode_provinsi: &str,
+                family_id: i64,
+            ) -> $crate::Result<Vec<$crate::FieldValueRow>> {
+                let rows = sqlx::query(&q(
+                    "SELECT * FROM field_values WHERE kode_provinsi = $1 AND entity = 'f' AND entity_id = $2 \
+                     UNION ALL \
+                     SELECT v.* FROM snapshot_members m CROSS JOIN field_values v \
+                     WHERE m.snapshot_id = $3 AND m.kode_provinsi = $1 AND m.family_id = $2 \
+                     AND v.kode_provinsi = m.kode_provinsi AND v.entity = 'p' AND v.entity_id = m.person_id",
+                ))
+                .bind(kode_provinsi)
+                .bind(family_id)
+                .bind(snapshot)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.iter().map(field_value).collect())
             }
 
             async fn family_snapshots(

@@ -71,6 +71,7 @@ pub(crate) async fn logout(State(app): State<App>, ctx: Ctx) -> Response {
     let run = async {
         let v = viewer(&ctx)?;
         app.registry.store().delete_session(&v.token_hash).await?;
+        app.forget_sessions(Some(&v.token_hash), None);
         crate::log_access(&app, &ctx, v, "logout", String::new(), None).await?;
         Ok(json!({"ok": true}))
     };

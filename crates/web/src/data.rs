@@ -657,23 +657,16 @@ impl Registry {
         let prefix = format!("{}:", snap.id);
         for fv in self
             .store
-            .field_values(kode_provinsi, 'f', family_id)
+            .family_field_values(&snap.id, kode_provinsi, family_id)
             .await?
         {
             if fv.source_record.starts_with(&prefix) || !fv.source_record.contains(':') {
-                other_values.push(self.provenance_view(&fv, None, lang));
-            }
-        }
-        for m in &members {
-            for fv in self
-                .store
-                .field_values(kode_provinsi, 'p', m.person_id)
-                .await?
-            {
-                if fv.source_record.starts_with(&prefix) || !fv.source_record.contains(':') {
-                    let who = names.get(&m.person_id).cloned().flatten();
-                    other_values.push(self.provenance_view(&fv, who, lang));
-                }
+                let who = if fv.entity == 'p' {
+                    names.get(&fv.entity_id).cloned().flatten()
+                } else {
+                    None
+                };
+                other_values.push(self.provenance_view(&fv, who, lang));
             }
         }
         let history = self

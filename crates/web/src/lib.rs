@@ -24,6 +24,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use dtsen_store::{Store, UserRow};
 use i18n::Lang;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -103,6 +104,26 @@ pub struct AppInner {
     /// A hash to verify against when the username is unknown, so a wrong name costs as much
     /// time as a wrong password.
     pub dummy_hash: String,
+    /// Sessions read recently: token hash → (when read, session, account). Saves the lookup
+    /// on every request; an entry is trusted for [`SESSION_CACHE_SECONDS`], and this process
+    /// drops it at once on logout or password change.
+    pub sessions:
+        std::sync::Mutex<HashMap<String, (std::time::Instant, dtsen_store::SessionRow, UserRow)>>,
+}
+
+/// How long a session read from the store is trusted without reading it again: a session
+/// ended by another process (or an account disabled) stops working within this time.
+pub const SESSION_CACHE_SECONDS: u64 = 5;
+
+impl AppInner {
+    /// Forgets cached sessions: one token, or every session of an account.
+    pub fn forget_sessions(&self, token_hash: Option<&str>, user_id: Option<i64>) {
+        if let Ok(mut m) = self.sessions.lock() {
+            m.retain(|k, (_, s, _)| {
+                token_hash.is_none_or(|t| t != k) && user_id.is_none_or(|u| u != s.user_id)
+            });
+        }
+    }
 }
 
 /// The shared state.
@@ -122,6 +143,7 @@ pub fn app(
         templates: pages::templates()?,
         settings,
         dummy_hash: auth::hash_password("not-a-password-0").map_err(WebError::Internal)?,
+        sessions: std::sync::Mutex::new(HashMap::new()),
     }))
 }
 
@@ -258,27 +280,49 @@ impl FromRequestParts<App> for Ctx {
         let mut viewer = None;
         if let Some(token) = token {
             let hash = auth::sha256_hex(token.trim().as_bytes());
-            match app.registry.store().session(&hash, now_secs()).await {
-                Ok(Some((s, user))) => {
-                    if let (Some(role), Some(scope)) =
-                        (Role::from_key(&user.role), Scope::parse(&user.region))
-                    {
-                        viewer = Some(Viewer {
-                            user,
-                            role,
-                            scope,
-                            csrf: s.csrf,
-                            token_hash: hash,
-                        });
+            let now = now_secs();
+            let cached = app.sessions.lock().ok().and_then(|m| {
+                m.get(&hash)
+                    .filter(|(at, s, _)| {
+                        at.elapsed().as_secs() < SESSION_CACHE_SECONDS && s.expires_at > now
+                    })
+                    .map(|(_, s, u)| (s.clone(), u.clone()))
+            });
+            let found = match cached {
+                Some(x) => Some(x),
+                None => match app.registry.store().session(&hash, now).await {
+                    Ok(found) => {
+                        if let (Some((s, u)), Ok(mut m)) = (&found, app.sessions.lock()) {
+                            if m.len() > 50_000 {
+                                m.clear();
+                            }
+                            m.insert(
+                                hash.clone(),
+                                (std::time::Instant::now(), s.clone(), u.clone()),
+                            );
+                        }
+                        found
                     }
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    return Err((
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        format!("session lookup: {e}"),
-                    )
-                        .into_response())
+                    Err(e) => {
+                        return Err((
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            format!("session lookup: {e}"),
+                        )
+                            .into_response())
+                    }
+                },
+            };
+            if let Some((s, user)) = found {
+                if let (Some(role), Some(scope)) =
+                    (Role::from_key(&user.role), Scope::parse(&user.region))
+                {
+                    viewer = Some(Viewer {
+                        user,
+                        role,
+                        scope,
+                        csrf: s.csrf,
+                        token_hash: hash,
+                    });
                 }
             }
         }

@@ -288,6 +288,7 @@ pub(crate) async fn logout(State(app): State<App>, ctx: Ctx, Form(f): Form<CsrfF
         let v = viewer(&ctx)?;
         check_csrf(v, &f.csrf)?;
         app.registry.store().delete_session(&v.token_hash).await?;
+        app.forget_sessions(Some(&v.token_hash), None);
         crate::log_access(&app, &ctx, v, "logout", String::new(), None).await?;
         Ok::<_, WebError>(())
     };
@@ -367,6 +368,7 @@ pub(crate) async fn password(
     let run = async {
         let hash = auth::hash_password(&f.new).map_err(WebError::Internal)?;
         app.registry.store().set_password(v.user.id, &hash).await?;
+        app.forget_sessions(None, Some(v.user.id));
         crate::log_access(&app, &ctx, &v, "password.change", String::new(), None).await
     };
     match run.await {
