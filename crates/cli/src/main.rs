@@ -8,6 +8,12 @@ use dtsen_synth::{Config, Progress};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+/// mimalloc instead of the system allocator: the web server and the batch engine allocate
+/// from many threads at once, where glibc's malloc spent a quarter of the family page's time
+/// (measured with perf under load; BENCHMARKS.md, "Web").
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench;
 mod consolidate;
 mod link;

@@ -11,7 +11,8 @@ mod sqlite;
 mod web;
 
 pub use web::{
-    AuditRow, NewUser, SearchHit, SessionRow, SnapshotInfo, UserRow, VillageRange, WebStore,
+    AuditRow, FamilyBundle, NewUser, SearchHit, SessionRow, SnapshotInfo, UserRow, VillageRange,
+    WebStore,
 };
 
 use async_trait::async_trait;
@@ -32,9 +33,12 @@ pub enum StoreError {
     /// Anything the database reported.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
-    /// Anything SQLite reported during a bulk load.
-    #[error("SQLite bulk load error: {0}")]
+    /// Anything SQLite reported during a bulk load or a blocking read.
+    #[error("SQLite error: {0}")]
     Bulk(#[from] rusqlite::Error),
+    /// A blocking read's task failed (panicked or was cancelled).
+    #[error("database reader task failed: {0}")]
+    Task(String),
 }
 
 /// Result of store operations.

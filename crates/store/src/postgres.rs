@@ -265,7 +265,32 @@ fn fields(out: &mut Vec<u8>, values: &[Option<&str>]) {
 }
 
 crate::row_mappers!(PgRow);
-crate::impl_web_store!(PgStore, PgRow);
+crate::impl_web_store!(PgStore, PgRow, {
+    async fn family_page(
+        &self,
+        snapshot: &str,
+        kode_provinsi: &str,
+        family_id: i64,
+        range: &crate::VillageRange,
+    ) -> Result<Option<crate::FamilyBundle>> {
+        let Some((family, members)) = self
+            .family_in_range(snapshot, kode_provinsi, family_id, range)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(crate::FamilyBundle {
+            family,
+            members,
+            field_values: self
+                .family_field_values(snapshot, kode_provinsi, family_id)
+                .await?,
+            history: self.family_snapshots(kode_provinsi, family_id).await?,
+            kk_history: self.family_kk_history(kode_provinsi, family_id).await?,
+            memberships: self.family_memberships(kode_provinsi, family_id).await?,
+        }))
+    }
+});
 
 #[async_trait]
 impl Store for PgStore {

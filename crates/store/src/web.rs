@@ -156,6 +156,23 @@ pub struct SearchHit {
     pub name: Option<String>,
 }
 
+/// Everything the family page reads, in one call (one trip to the database thread on SQLite).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FamilyBundle {
+    /// The family in the snapshot.
+    pub family: SnapshotFamilyRow,
+    /// Its members in the snapshot.
+    pub members: Vec<SnapshotMemberRow>,
+    /// Every value of every field of the family and its members, with sources.
+    pub field_values: Vec<crate::FieldValueRow>,
+    /// The family in every snapshot (without golden records), oldest first.
+    pub history: Vec<(String, SnapshotFamilyRow)>,
+    /// KK numbers it held.
+    pub kk_history: Vec<KkHistoryRow>,
+    /// Membership periods.
+    pub memberships: Vec<MembershipRow>,
+}
+
 /// A snapshot and its state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SnapshotInfo {
@@ -240,6 +257,14 @@ pub trait WebStore: Send + Sync {
         kode_provinsi: &str,
         family_id: i64,
     ) -> Result<Vec<crate::FieldValueRow>>;
+    /// Everything the family page shows, if the family lives in `range`.
+    async fn family_page(
+        &self,
+        snapshot: &str,
+        kode_provinsi: &str,
+        family_id: i64,
+        range: &VillageRange,
+    ) -> Result<Option<FamilyBundle>>;
     /// The family in every snapshot (without its golden record), oldest first.
     async fn family_snapshots(
         &self,
@@ -265,7 +290,7 @@ pub trait WebStore: Send + Sync {
 #[macro_export]
 #[doc(hidden)]
 macro_rules! impl_web_store {
-    ($store:ty, $row:ty) => {
+    ($store:ty, $row:ty, { $($extra:item)* }) => {
         fn user_row(r: &$row) -> $crate::UserRow {
             $crate::UserRow {
                 id: r.get("id"),
@@ -316,6 +341,8 @@ macro_rules! impl_web_store {
 
         #[async_trait::async_trait]
         impl $crate::WebStore for $store {
+            $($extra)*
+
             async fn create_user(&self, u: &$crate::NewUser) -> $crate::Result<i64> {
                 Ok(sqlx::query_scalar(&q(
                     "INSERT INTO users (username, display_name, role, region, password_hash, created_at) \
@@ -528,8 +555,7 @@ macro_rules! impl_web_store {
                      FROM snapshot_members m \
                      JOIN snapshot_families f ON f.snapshot_id = m.snapshot_id AND f.kode_provinsi = m.kode_provinsi AND f.family_id = m.family_id \
                      LEFT JOIN persons p ON p.kode_provinsi = m.kode_provinsi AND p.id = m.person_id \
-                     WHERE m.snapshot_id = $1 AND m.nik = $2 AND f.kode_desa >= $3 AND f.kode_desa < $4 \
-                     ORDER BY f.kode_provinsi, f.family_id LIMIT 20",
+                     WHERE m.snapshot_id = $1 AND m.nik = $2 AND f.kode_desa >= $3 AND f.kode_desa < $4 LIMIT 20",
                 ))
                 .bind(snapshot)
                 .bind(nik)
@@ -537,7 +563,9 @@ macro_rules! impl_web_store {
                 .bind(&range.hi)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows.iter().map(search_hit).collect())
+                let mut hits: Vec<$crate::SearchHit> = rows.iter().map(search_hit).collect();
+                hits.sort_by(|a, b| (&a.kode_provinsi, a.family_id).cmp(&(&b.kode_provinsi, b.family_id)));
+                Ok(hits)
             }
 
             async fn find_by_kk(
@@ -549,8 +577,7 @@ macro_rules! impl_web_store {
                 let rows = sqlx::query(&q(
                     "SELECT f.kode_provinsi, f.family_id, f.kk, f.kode_desa, f.members, f.desil_nasional \
                      FROM snapshot_families f \
-                     WHERE f.snapshot_id = $1 AND f.kk = $2 AND f.kode_desa >= $3 AND f.kode_desa < $4 \
-                     ORDER BY f.kode_provinsi, f.family_id LIMIT 20",
+                     WHERE f.snapshot_id = $1 AND f.kk = $2 AND f.kode_desa >= $3 AND f.kode_desa < $4 LIMIT 20",
                 ))
                 .bind(snapshot)
                 .bind(kk)
@@ -558,7 +585,11 @@ macro_rules! impl_web_store {
                 .bind(&range.hi)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows.iter().map(search_hit).collect())
+                // Sorted here: an ORDER BY on the key made SQLite walk the whole snapshot in
+                // key order instead of using the KK index.
+                let mut hits: Vec<$crate::SearchHit> = rows.iter().map(search_hit).collect();
+                hits.sort_by(|a, b| (&a.kode_provinsi, a.family_id).cmp(&(&b.kode_provinsi, b.family_id)));
+                Ok(hits)
             }
 
             async fn find_by_name(
@@ -580,7 +611,7 @@ macro_rules! impl_web_store {
                      AND m.snapshot_id = $1 AND m.kode_provinsi = f.kode_provinsi AND m.family_id = f.family_id \
                      AND p.kode_provinsi = m.kode_provinsi AND p.id = m.person_id \
                      AND p.name_std >= $2 AND p.name_std < $3 \
-                     ORDER BY p.name_std, p.kode_provinsi, p.id LIMIT $6"
+                     ORDER BY p.name_std, p.kode_desa LIMIT $6"
                 } else {
                     "SELECT f.kode_provinsi, f.family_id, f.kk, f.kode_desa, f.members, f.desil_nasional, \
                      m.person_id, m.nik, p.name \
@@ -589,7 +620,7 @@ macro_rules! impl_web_store {
                      AND m.snapshot_id = $1 AND m.kode_provinsi = p.kode_provinsi AND m.person_id = p.id \
                      AND f.snapshot_id = $1 AND f.kode_provinsi = m.kode_provinsi AND f.family_id = m.family_id \
                      AND f.kode_desa >= $4 AND f.kode_desa < $5 \
-                     ORDER BY p.name_std, p.kode_provinsi, p.id LIMIT $6"
+                     ORDER BY p.name_std, p.kode_desa LIMIT $6"
                 };
                 let rows = sqlx::query(&q(sql))
                 .bind(snapshot)

@@ -574,13 +574,21 @@ impl Registry {
             return Err(WebError::Forbidden);
         }
         let snap = self.snapshot().await?;
-        let Some((f, members)) = self
+        let Some(bundle) = self
             .store
-            .family_in_range(&snap.id, kode_provinsi, family_id, &v.scope.range())
+            .family_page(&snap.id, kode_provinsi, family_id, &v.scope.range())
             .await?
         else {
             return Err(WebError::NotFound);
         };
+        let dtsen_store::FamilyBundle {
+            family: f,
+            members,
+            field_values,
+            history,
+            kk_history,
+            memberships,
+        } = bundle;
         if !v.scope.covers_village(&f.kode_desa) {
             return Err(WebError::NotFound);
         }
@@ -655,11 +663,7 @@ impl Registry {
         };
         let mut other_values = Vec::new();
         let prefix = format!("{}:", snap.id);
-        for fv in self
-            .store
-            .family_field_values(&snap.id, kode_provinsi, family_id)
-            .await?
-        {
+        for fv in field_values {
             if fv.source_record.starts_with(&prefix) || !fv.source_record.contains(':') {
                 let who = if fv.entity == 'p' {
                     names.get(&fv.entity_id).cloned().flatten()
@@ -669,10 +673,7 @@ impl Registry {
                 other_values.push(self.provenance_view(&fv, who, lang));
             }
         }
-        let history = self
-            .store
-            .family_snapshots(kode_provinsi, family_id)
-            .await?
+        let history = history
             .into_iter()
             .map(|(s, r)| HistoryRow {
                 snapshot: s,
@@ -681,10 +682,7 @@ impl Registry {
                 status_kelengkapan: r.status_kelengkapan,
             })
             .collect();
-        let kk_history = self
-            .store
-            .family_kk_history(kode_provinsi, family_id)
-            .await?
+        let kk_history = kk_history
             .into_iter()
             .map(|k| KkView {
                 kk: id_of(&k.kk),
@@ -693,10 +691,7 @@ impl Registry {
                 reason: k.reason,
             })
             .collect();
-        let memberships = self
-            .store
-            .family_memberships(kode_provinsi, family_id)
-            .await?
+        let memberships = memberships
             .into_iter()
             .map(|m| MembershipView {
                 name: names.get(&m.person_id).cloned().flatten(),
