@@ -14,6 +14,26 @@ pub(crate) struct PgStore {
 }
 
 impl PgStore {
+    /// A NIK or KK search: one key, sorted hits.
+    async fn find(
+        &self,
+        sql: &str,
+        snapshot: &str,
+        key: &str,
+        range: &crate::VillageRange,
+    ) -> Result<Vec<crate::SearchHit>> {
+        let rows = sqlx::query(sql)
+            .bind(snapshot)
+            .bind(key)
+            .bind(&range.lo)
+            .bind(&range.hi)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut hits: Vec<crate::SearchHit> = rows.iter().map(search_hit).collect();
+        crate::web::sort_hits(&mut hits);
+        Ok(hits)
+    }
+
     /// The status of a snapshot, if it exists.
     async fn status(&self, id: &str) -> Result<Option<String>> {
         Ok(
@@ -265,7 +285,65 @@ fn fields(out: &mut Vec<u8>, values: &[Option<&str>]) {
 }
 
 crate::row_mappers!(PgRow);
+/// A search hit from a row of the shared search queries.
+fn search_hit(r: &PgRow) -> crate::SearchHit {
+    crate::SearchHit {
+        kode_provinsi: r.get("kode_provinsi"),
+        family_id: r.get("family_id"),
+        kk: r.get("kk"),
+        kode_desa: r.get("kode_desa"),
+        members: r.get("members"),
+        desil_nasional: r.get("desil_nasional"),
+        person_id: r.try_get("person_id").ok().flatten(),
+        nik: r.try_get("nik").ok().flatten(),
+        name: r.try_get("name").ok().flatten(),
+    }
+}
+
 crate::impl_web_store!(PgStore, PgRow, {
+    async fn find_by_nik(
+        &self,
+        snapshot: &str,
+        nik: &str,
+        range: &crate::VillageRange,
+    ) -> Result<Vec<crate::SearchHit>> {
+        self.find(crate::web::FIND_BY_NIK, snapshot, nik, range)
+            .await
+    }
+
+    async fn find_by_kk(
+        &self,
+        snapshot: &str,
+        kk: &str,
+        range: &crate::VillageRange,
+    ) -> Result<Vec<crate::SearchHit>> {
+        self.find(crate::web::FIND_BY_KK, snapshot, kk, range).await
+    }
+
+    async fn find_by_name(
+        &self,
+        snapshot: &str,
+        prefix: &str,
+        range: &crate::VillageRange,
+        limit: i64,
+    ) -> Result<Vec<crate::SearchHit>> {
+        let sql = if range.is_one_village() {
+            crate::web::FIND_BY_NAME_IN_VILLAGE
+        } else {
+            crate::web::FIND_BY_NAME
+        };
+        let rows = sqlx::query(sql)
+            .bind(snapshot)
+            .bind(prefix)
+            .bind(crate::web::prefix_upper(prefix))
+            .bind(&range.lo)
+            .bind(&range.hi)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(search_hit).collect())
+    }
+
     async fn family_page(
         &self,
         snapshot: &str,

@@ -20,7 +20,13 @@ pub(crate) struct SqliteStore {
     /// in one blocking call on one connection, instead of one trip to the async driver's
     /// thread per query (which cost more than the queries themselves).
     readers: std::sync::Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
+    /// At most this many blocking reads at once (their connections are kept): more would only
+    /// queue on two cores, and each extra thread would open a connection of its own.
+    read_slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
+
+/// Blocking readers at once (see `SqliteStore::read_slots`).
+const READERS: usize = 4;
 
 fn bind_person(st: &mut rusqlite::Statement<'_>, r: &PersonRow) -> rusqlite::Result<usize> {
     st.execute(rusqlite::params![
@@ -107,10 +113,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(std::time::Duration::from_secs(30))
-            // Reads through the OS page cache (shared by every connection) instead of a copy
-            // per connection; 16 MB of private cache each on top.
-            .pragma("mmap_size", "1073741824")
-            .pragma("cache_size", "-16384");
+            // 32 MB of page cache per connection (SQLite's default is 2 MB). Not mmap: the
+            // access log grows the file with every group of reads, and each growth remapped
+            // every reader (measured: a third of the search's time in page faults).
+            .pragma("cache_size", "-32768");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts)
@@ -119,6 +125,7 @@ impl SqliteStore {
             pool,
             path: path.to_owned(),
             readers: Default::default(),
+            read_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(READERS)),
         })
     }
 }
@@ -137,10 +144,103 @@ crate::impl_web_store!(SqliteStore, SqliteRow, {
         family_id: i64,
         range: &crate::VillageRange,
     ) -> Result<Option<crate::FamilyBundle>> {
-        let (path, readers) = (self.path.clone(), self.readers.clone());
         let (snapshot, prov, range) =
             (snapshot.to_owned(), kode_provinsi.to_owned(), range.clone());
-        let run = move || -> Result<Option<crate::FamilyBundle>> {
+        self.read(move |c| read_family_page(c, &snapshot, &prov, family_id, &range))
+            .await
+    }
+
+    async fn find_by_nik(
+        &self,
+        snapshot: &str,
+        nik: &str,
+        range: &crate::VillageRange,
+    ) -> Result<Vec<crate::SearchHit>> {
+        let args = (
+            snapshot.to_owned(),
+            nik.to_owned(),
+            range.lo.clone(),
+            range.hi.clone(),
+        );
+        self.read(move |c| {
+            let mut hits = read_hits(
+                c,
+                crate::web::FIND_BY_NIK,
+                rusqlite::params![args.0, args.1, args.2, args.3],
+            )?;
+            crate::web::sort_hits(&mut hits);
+            Ok(hits)
+        })
+        .await
+    }
+
+    async fn find_by_kk(
+        &self,
+        snapshot: &str,
+        kk: &str,
+        range: &crate::VillageRange,
+    ) -> Result<Vec<crate::SearchHit>> {
+        let args = (
+            snapshot.to_owned(),
+            kk.to_owned(),
+            range.lo.clone(),
+            range.hi.clone(),
+        );
+        self.read(move |c| {
+            let mut hits = read_hits(
+                c,
+                crate::web::FIND_BY_KK,
+                rusqlite::params![args.0, args.1, args.2, args.3],
+            )?;
+            crate::web::sort_hits(&mut hits);
+            Ok(hits)
+        })
+        .await
+    }
+
+    async fn find_by_name(
+        &self,
+        snapshot: &str,
+        prefix: &str,
+        range: &crate::VillageRange,
+        limit: i64,
+    ) -> Result<Vec<crate::SearchHit>> {
+        let sql = if range.is_one_village() {
+            crate::web::FIND_BY_NAME_IN_VILLAGE
+        } else {
+            crate::web::FIND_BY_NAME
+        };
+        let args = (
+            snapshot.to_owned(),
+            prefix.to_owned(),
+            crate::web::prefix_upper(prefix),
+            range.lo.clone(),
+            range.hi.clone(),
+        );
+        self.read(move |c| {
+            read_hits(
+                c,
+                sql,
+                rusqlite::params![args.0, args.1, args.2, args.3, args.4, limit],
+            )
+        })
+        .await
+    }
+});
+
+impl SqliteStore {
+    /// Runs `f` on a read-only connection in a blocking task, at most [`READERS`] at once.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let _slot = self
+            .read_slots
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?;
+        let (path, readers) = (self.path.clone(), self.readers.clone());
+        let run = move || -> Result<T> {
             let conn = match readers.lock().ok().and_then(|mut v| v.pop()) {
                 Some(c) => c,
                 None => {
@@ -151,14 +251,13 @@ crate::impl_web_store!(SqliteStore, SqliteRow, {
                             | rusqlite::OpenFlags::SQLITE_OPEN_URI,
                     )?;
                     c.busy_timeout(std::time::Duration::from_secs(30))?;
-                    c.pragma_update(None, "mmap_size", 1_073_741_824i64)?;
-                    c.pragma_update(None, "cache_size", -16_384i64)?;
+                    c.pragma_update(None, "cache_size", -32_768i64)?;
                     c
                 }
             };
-            let out = read_family_page(&conn, &snapshot, &prov, family_id, &range);
+            let out = f(&conn);
             if let Ok(mut v) = readers.lock() {
-                if v.len() < 8 {
+                if v.len() < READERS {
                     v.push(conn);
                 }
             }
@@ -168,7 +267,30 @@ crate::impl_web_store!(SqliteStore, SqliteRow, {
             .await
             .map_err(|e| StoreError::Task(e.to_string()))?
     }
-});
+}
+
+/// Search hits from one of the shared search queries.
+fn read_hits(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<crate::SearchHit>> {
+    conn.prepare_cached(&q(sql))?
+        .query_map(params, |r| {
+            Ok(crate::SearchHit {
+                kode_provinsi: r.get("kode_provinsi")?,
+                family_id: r.get("family_id")?,
+                kk: r.get("kk")?,
+                kode_desa: r.get("kode_desa")?,
+                members: r.get("members")?,
+                desil_nasional: r.get("desil_nasional")?,
+                person_id: r.get("person_id")?,
+                nik: r.get("nik")?,
+                name: r.get("name")?,
+            })
+        })?
+        .collect()
+}
 
 /// The family page's reads on one connection, in one read transaction (a consistent view).
 fn read_family_page(

@@ -285,6 +285,57 @@ pub trait WebStore: Send + Sync {
     ) -> Result<Vec<KkHistoryRow>>;
 }
 
+/// Search by NIK (snapshot, NIK, range lo, range hi). No ORDER BY: on the key it made SQLite
+/// walk the snapshot in key order instead of using the index; [`sort_hits`] orders them.
+pub(crate) const FIND_BY_NIK: &str =
+    "SELECT f.kode_provinsi, f.family_id, f.kk, f.kode_desa, f.members, f.desil_nasional, \
+     m.person_id, m.nik, p.name \
+     FROM snapshot_members m \
+     JOIN snapshot_families f ON f.snapshot_id = m.snapshot_id AND f.kode_provinsi = m.kode_provinsi AND f.family_id = m.family_id \
+     LEFT JOIN persons p ON p.kode_provinsi = m.kode_provinsi AND p.id = m.person_id \
+     WHERE m.snapshot_id = $1 AND m.nik = $2 AND f.kode_desa >= $3 AND f.kode_desa < $4 LIMIT 20";
+
+/// Search by KK number (snapshot, KK, range lo, range hi).
+pub(crate) const FIND_BY_KK: &str =
+    "SELECT f.kode_provinsi, f.family_id, f.kk, f.kode_desa, f.members, f.desil_nasional, \
+     NULL AS person_id, NULL AS nik, NULL AS name \
+     FROM snapshot_families f \
+     WHERE f.snapshot_id = $1 AND f.kk = $2 AND f.kode_desa >= $3 AND f.kode_desa < $4 LIMIT 20";
+
+/// Search by name prefix inside one village (snapshot, prefix, prefix upper bound, range lo,
+/// range hi, limit): join order forced from the village's families.
+pub(crate) const FIND_BY_NAME_IN_VILLAGE: &str =
+    "SELECT f.kode_provinsi, f.family_id, f.kk, f.kode_desa, f.members, f.desil_nasional, \
+     m.person_id, m.nik, p.name \
+     FROM snapshot_families f CROSS JOIN snapshot_members m CROSS JOIN persons p \
+     WHERE f.snapshot_id = $1 AND f.kode_provinsi = SUBSTR($4, 1, 2) AND f.kode_desa >= $4 AND f.kode_desa < $5 \
+     AND m.snapshot_id = $1 AND m.kode_provinsi = f.kode_provinsi AND m.family_id = f.family_id \
+     AND p.kode_provinsi = m.kode_provinsi AND p.id = m.person_id \
+     AND p.name_std >= $2 AND p.name_std < $3 \
+     ORDER BY p.name_std, p.kode_desa LIMIT $6";
+
+/// Search by name prefix in a larger range: along the name index, no sort (the planner,
+/// without statistics, started from all members of the snapshot).
+pub(crate) const FIND_BY_NAME: &str =
+    "SELECT f.kode_provinsi, f.family_id, f.kk, f.kode_desa, f.members, f.desil_nasional, \
+     m.person_id, m.nik, p.name \
+     FROM persons p CROSS JOIN snapshot_members m CROSS JOIN snapshot_families f \
+     WHERE p.name_std >= $2 AND p.name_std < $3 \
+     AND m.snapshot_id = $1 AND m.kode_provinsi = p.kode_provinsi AND m.person_id = p.id \
+     AND f.snapshot_id = $1 AND f.kode_provinsi = m.kode_provinsi AND f.family_id = m.family_id \
+     AND f.kode_desa >= $4 AND f.kode_desa < $5 \
+     ORDER BY p.name_std, p.kode_desa LIMIT $6";
+
+/// The upper bound of a prefix range.
+pub(crate) fn prefix_upper(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Orders NIK and KK hits by province and family.
+pub(crate) fn sort_hits(hits: &mut [SearchHit]) {
+    hits.sort_by(|a, b| (&a.kode_provinsi, a.family_id).cmp(&(&b.kode_provinsi, b.family_id)));
+}
+
 /// Implements [`WebStore`] for a backend: `$store` with a `pool` field, `$row` its row type.
 /// The backend module provides `q` (placeholder style) and the row mappers.
 #[macro_export]
@@ -319,20 +370,6 @@ macro_rules! impl_web_store {
                 address: r.get("address"),
                 prev_hash: r.get("prev_hash"),
                 hash: r.get("hash"),
-            }
-        }
-
-        fn search_hit(r: &$row) -> $crate::SearchHit {
-            $crate::SearchHit {
-                kode_provinsi: r.get("kode_provinsi"),
-                family_id: r.get("family_id"),
-                kk: r.get("kk"),
-                kode_desa: r.get("kode_desa"),
-                members: r.get("members"),
-                desil_nasional: r.get("desil_nasional"),
-                person_id: r.try_get("person_id").ok().flatten(),
-                nik: r.try_get("nik").ok().flatten(),
-                name: r.try_get("name").ok().flatten(),
             }
         }
 
@@ -541,97 +578,6 @@ macro_rules! impl_web_store {
                         model_version: r.get("model_version"),
                     })
                     .collect())
-            }
-
-            async fn find_by_nik(
-                &self,
-                snapshot: &str,
-                nik: &str,
-                range: &$crate::VillageRange,
-            ) -> $crate::Result<Vec<$crate::SearchHit>> {
-                let rows = sqlx::query(&q(
-                    "SELECT f.kode_provinsi, f.family_id, f.kk, f.kode_desa, f.members, f.desil_nasional, \
-                     m.person_id, m.nik, p.name \
-                     FROM snapshot_members m \
-                     JOIN snapshot_families f ON f.snapshot_id = m.snapshot_id AND f.kode_provinsi = m.kode_provinsi AND f.family_id = m.family_id \
-                     LEFT JOIN persons p ON p.kode_provinsi = m.kode_provinsi AND p.id = m.person_id \
-                     WHERE m.snapshot_id = $1 AND m.nik = $2 AND f.kode_desa >= $3 AND f.kode_desa < $4 LIMIT 20",
-                ))
-                .bind(snapshot)
-                .bind(nik)
-                .bind(&range.lo)
-                .bind(&range.hi)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut hits: Vec<$crate::SearchHit> = rows.iter().map(search_hit).collect();
-                hits.sort_by(|a, b| (&a.kode_provinsi, a.family_id).cmp(&(&b.kode_provinsi, b.family_id)));
-                Ok(hits)
-            }
-
-            async fn find_by_kk(
-                &self,
-                snapshot: &str,
-                kk: &str,
-                range: &$crate::VillageRange,
-            ) -> $crate::Result<Vec<$crate::SearchHit>> {
-                let rows = sqlx::query(&q(
-                    "SELECT f.kode_provinsi, f.family_id, f.kk, f.kode_desa, f.members, f.desil_nasional \
-                     FROM snapshot_families f \
-                     WHERE f.snapshot_id = $1 AND f.kk = $2 AND f.kode_desa >= $3 AND f.kode_desa < $4 LIMIT 20",
-                ))
-                .bind(snapshot)
-                .bind(kk)
-                .bind(&range.lo)
-                .bind(&range.hi)
-                .fetch_all(&self.pool)
-                .await?;
-                // Sorted here: an ORDER BY on the key made SQLite walk the whole snapshot in
-                // key order instead of using the KK index.
-                let mut hits: Vec<$crate::SearchHit> = rows.iter().map(search_hit).collect();
-                hits.sort_by(|a, b| (&a.kode_provinsi, a.family_id).cmp(&(&b.kode_provinsi, b.family_id)));
-                Ok(hits)
-            }
-
-            async fn find_by_name(
-                &self,
-                snapshot: &str,
-                prefix: &str,
-                range: &$crate::VillageRange,
-                limit: i64,
-            ) -> $crate::Result<Vec<$crate::SearchHit>> {
-                let upper = format!("{prefix}\u{10FFFF}");
-                // Join order forced (CROSS JOIN): from the village's families when the range is
-                // one village, else along the name index (the planner, without statistics,
-                // started from all members of the snapshot).
-                let sql = if range.is_one_village() {
-                    "SELECT f.kode_provinsi, f.family_id, f.kk, f.kode_desa, f.members, f.desil_nasional, \
-                     m.person_id, m.nik, p.name \
-                     FROM snapshot_families f CROSS JOIN snapshot_members m CROSS JOIN persons p \
-                     WHERE f.snapshot_id = $1 AND f.kode_provinsi = SUBSTR($4, 1, 2) AND f.kode_desa >= $4 AND f.kode_desa < $5 \
-                     AND m.snapshot_id = $1 AND m.kode_provinsi = f.kode_provinsi AND m.family_id = f.family_id \
-                     AND p.kode_provinsi = m.kode_provinsi AND p.id = m.person_id \
-                     AND p.name_std >= $2 AND p.name_std < $3 \
-                     ORDER BY p.name_std, p.kode_desa LIMIT $6"
-                } else {
-                    "SELECT f.kode_provinsi, f.family_id, f.kk, f.kode_desa, f.members, f.desil_nasional, \
-                     m.person_id, m.nik, p.name \
-                     FROM persons p CROSS JOIN snapshot_members m CROSS JOIN snapshot_families f \
-                     WHERE p.name_std >= $2 AND p.name_std < $3 \
-                     AND m.snapshot_id = $1 AND m.kode_provinsi = p.kode_provinsi AND m.person_id = p.id \
-                     AND f.snapshot_id = $1 AND f.kode_provinsi = m.kode_provinsi AND f.family_id = m.family_id \
-                     AND f.kode_desa >= $4 AND f.kode_desa < $5 \
-                     ORDER BY p.name_std, p.kode_desa LIMIT $6"
-                };
-                let rows = sqlx::query(&q(sql))
-                .bind(snapshot)
-                .bind(prefix)
-                .bind(upper)
-                .bind(&range.lo)
-                .bind(&range.hi)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.iter().map(search_hit).collect())
             }
 
             async fn family_in_range(

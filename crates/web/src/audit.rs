@@ -53,6 +53,9 @@ pub fn entry_hash(r: &AuditRow) -> String {
     crate::auth::sha256_hex(fields.to_string().as_bytes())
 }
 
+/// How long the writer gathers entries before committing them together.
+pub const GROUP_WINDOW: std::time::Duration = std::time::Duration::from_millis(10);
+
 type Job = (Entry, oneshot::Sender<Result<i64, String>>);
 
 /// The handle requests log through.
@@ -83,13 +86,17 @@ impl AuditLog {
 
 async fn writer(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
     let mut tail: Option<(i64, String)> = None;
-    let mut batch: Vec<Job> = Vec::with_capacity(256);
+    let mut batch: Vec<Job> = Vec::with_capacity(1024);
     while let Some(first) = rx.recv().await {
         batch.push(first);
-        while batch.len() < 256 {
-            match rx.try_recv() {
-                Ok(j) => batch.push(j),
-                Err(_) => break,
+        // Collect for a few milliseconds: every commit to the database file makes each reader
+        // connection drop its page cache (SQLite's WAL change check), so fewer, larger commits
+        // keep the readers fast under load. A request waits at most this long for its entry.
+        let deadline = tokio::time::Instant::now() + GROUP_WINDOW;
+        while batch.len() < 1024 {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(j)) => batch.push(j),
+                _ => break,
             }
         }
         let mut result = Err(String::new());

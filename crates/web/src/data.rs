@@ -169,9 +169,14 @@ pub struct SearchView {
     pub query: String,
     /// `nik_kk`, `name` or `too_short`.
     pub kind: &'static str,
-    /// Results.
+    /// Results (at most [`SEARCH_LIMIT`]).
     pub hits: Vec<Hit>,
+    /// More matched than shown: the query should be narrowed.
+    pub more: bool,
 }
+
+/// Results a name search shows; more ask for a narrower query (a longer name).
+pub const SEARCH_LIMIT: i64 = 20;
 
 /// A field of a golden record.
 #[derive(Clone, Debug, Serialize)]
@@ -534,13 +539,17 @@ impl Registry {
             } else {
                 (
                     "name",
-                    self.store.find_by_name(&snap.id, &std, &range, 50).await?,
+                    self.store
+                        .find_by_name(&snap.id, &std, &range, SEARCH_LIMIT + 1)
+                        .await?,
                 )
             }
         };
         let full = v.role.sees_full_ids();
+        let more = rows.len() > SEARCH_LIMIT as usize;
         let hits = rows
             .into_iter()
+            .take(SEARCH_LIMIT as usize)
             // The store filtered by scope already; this second check costs nothing.
             .filter(|h| v.scope.covers_village(&h.kode_desa))
             .map(|h| Hit {
@@ -559,6 +568,7 @@ impl Registry {
             query: q.to_string(),
             kind,
             hits,
+            more,
         })
     }
 

@@ -33,6 +33,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("dashboard", "Dasbor", "Dashboard"),
     ("search", "Cari", "Search"),
     ("search_hint", "NIK (16 digit), nomor KK (16 digit) atau nama", "NIK (16 digits), KK number (16 digits) or name"),
+    ("more_results", "Hasil lebih banyak dari yang ditampilkan: persempit pencarian (nama lebih lengkap, NIK atau nomor KK).", "More matched than shown: narrow the search (a fuller name, a NIK or a KK number)."),
     ("no_results", "Tidak ada hasil di wilayah Anda.", "Nothing found in your region."),
     ("audit", "Log akses", "Access log"),
     ("users", "Pengguna", "Users"),
