@@ -301,6 +301,44 @@ fn search_hit(r: &PgRow) -> crate::SearchHit {
 }
 
 crate::impl_web_store!(PgStore, PgRow, {
+    async fn audit_append(&self, rows: &[crate::AuditRow]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for a in rows {
+            sqlx::query(crate::web::AUDIT_INSERT)
+                .bind(a.seq)
+                .bind(a.at)
+                .bind(a.user_id)
+                .bind(&a.username)
+                .bind(&a.role)
+                .bind(&a.action)
+                .bind(&a.object)
+                .bind(&a.region)
+                .bind(&a.address)
+                .bind(&a.prev_hash)
+                .bind(&a.hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn find_by_number(
+        &self,
+        snapshot: &str,
+        number: &str,
+        range: &crate::VillageRange,
+    ) -> Result<Vec<crate::SearchHit>> {
+        let mut hits = self
+            .find(crate::web::FIND_BY_NIK, snapshot, number, range)
+            .await?;
+        hits.extend(
+            self.find(crate::web::FIND_BY_KK, snapshot, number, range)
+                .await?,
+        );
+        Ok(hits)
+    }
+
     async fn find_by_nik(
         &self,
         snapshot: &str,

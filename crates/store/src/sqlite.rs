@@ -23,6 +23,8 @@ pub(crate) struct SqliteStore {
     /// At most this many blocking reads at once (their connections are kept): more would only
     /// queue on two cores, and each extra thread would open a connection of its own.
     read_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The access log's writer connection (opened on first use).
+    audit_writer: std::sync::Arc<std::sync::Mutex<Option<rusqlite::Connection>>>,
 }
 
 /// Blocking readers at once (see `SqliteStore::read_slots`).
@@ -126,6 +128,7 @@ impl SqliteStore {
             path: path.to_owned(),
             readers: Default::default(),
             read_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(READERS)),
+            audit_writer: Default::default(),
         })
     }
 }
@@ -137,6 +140,77 @@ fn q(sql: &str) -> String {
 
 crate::row_mappers!(SqliteRow);
 crate::impl_web_store!(SqliteStore, SqliteRow, {
+    async fn audit_append(&self, rows: &[crate::AuditRow]) -> Result<()> {
+        // One blocking call with one prepared statement for the whole group, on the writer
+        // connection kept for it (the async driver cost a thread trip per row).
+        let (path, writer, rows) = (self.path.clone(), self.audit_writer.clone(), rows.to_vec());
+        tokio::task::spawn_blocking(move || -> Result<()> {
+            let mut guard = writer.lock().map_err(|e| StoreError::Task(e.to_string()))?;
+            if guard.is_none() {
+                let c = rusqlite::Connection::open(&path)?;
+                c.busy_timeout(std::time::Duration::from_secs(30))?;
+                c.pragma_update(None, "synchronous", "NORMAL")?;
+                *guard = Some(c);
+            }
+            let conn = guard
+                .as_mut()
+                .ok_or_else(|| StoreError::Task("no writer".into()))?;
+            let result = (|| -> rusqlite::Result<()> {
+                let tx = conn.transaction()?;
+                {
+                    let mut st = tx.prepare_cached(&q(crate::web::AUDIT_INSERT))?;
+                    for a in &rows {
+                        st.execute(rusqlite::params![
+                            a.seq,
+                            a.at,
+                            a.user_id,
+                            a.username,
+                            a.role,
+                            a.action,
+                            a.object,
+                            a.region,
+                            a.address,
+                            a.prev_hash,
+                            a.hash
+                        ])?;
+                    }
+                }
+                tx.commit()
+            })();
+            if result.is_err() {
+                // A failed connection is not reused.
+                *guard = None;
+            }
+            Ok(result?)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    async fn find_by_number(
+        &self,
+        snapshot: &str,
+        number: &str,
+        range: &crate::VillageRange,
+    ) -> Result<Vec<crate::SearchHit>> {
+        let args = (
+            snapshot.to_owned(),
+            number.to_owned(),
+            range.lo.clone(),
+            range.hi.clone(),
+        );
+        self.read(move |c| {
+            let p = rusqlite::params![args.0, args.1, args.2, args.3];
+            let mut hits = read_hits(c, crate::web::FIND_BY_NIK, p)?;
+            crate::web::sort_hits(&mut hits);
+            let mut kk = read_hits(c, crate::web::FIND_BY_KK, p)?;
+            crate::web::sort_hits(&mut kk);
+            hits.extend(kk);
+            Ok(hits)
+        })
+        .await
+    }
+
     async fn family_page(
         &self,
         snapshot: &str,

@@ -226,6 +226,14 @@ pub trait WebStore: Send + Sync {
         nik: &str,
         range: &VillageRange,
     ) -> Result<Vec<SearchHit>>;
+    /// Families of a snapshot in `range` with a member holding this NIK, then those with this
+    /// KK number (a 16-digit number can be either): one call.
+    async fn find_by_number(
+        &self,
+        snapshot: &str,
+        number: &str,
+        range: &VillageRange,
+    ) -> Result<Vec<SearchHit>>;
     /// Families of a snapshot in `range` with this KK number.
     async fn find_by_kk(
         &self,
@@ -325,6 +333,11 @@ pub(crate) const FIND_BY_NAME: &str =
      AND f.snapshot_id = $1 AND f.kode_provinsi = m.kode_provinsi AND f.family_id = m.family_id \
      AND f.kode_desa >= $4 AND f.kode_desa < $5 \
      ORDER BY p.name_std, p.kode_desa LIMIT $6";
+
+/// Appends one access-log entry (the 11 columns of [`AuditRow`], in order).
+pub(crate) const AUDIT_INSERT: &str =
+    "INSERT INTO audit_log (seq, at, user_id, username, role, action, object, region, address, prev_hash, hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// The upper bound of a prefix range.
 pub(crate) fn prefix_upper(prefix: &str) -> String {
@@ -513,31 +526,6 @@ macro_rules! impl_web_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(r.map(|r| (r.get("seq"), r.get("hash"))))
-            }
-
-            async fn audit_append(&self, rows: &[$crate::AuditRow]) -> $crate::Result<()> {
-                let mut tx = self.pool.begin().await?;
-                for a in rows {
-                    sqlx::query(&q(
-                        "INSERT INTO audit_log (seq, at, user_id, username, role, action, object, region, address, prev_hash, hash) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                    ))
-                    .bind(a.seq)
-                    .bind(a.at)
-                    .bind(a.user_id)
-                    .bind(&a.username)
-                    .bind(&a.role)
-                    .bind(&a.action)
-                    .bind(&a.object)
-                    .bind(&a.region)
-                    .bind(&a.address)
-                    .bind(&a.prev_hash)
-                    .bind(&a.hash)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(())
             }
 
             async fn audit_after(&self, after: i64, limit: i64) -> $crate::Result<Vec<$crate::AuditRow>> {

@@ -529,9 +529,10 @@ impl Registry {
             .filter(|c| !c.is_whitespace() && *c != '.')
             .collect();
         let (kind, rows) = if digits.len() == 16 && digits.bytes().all(|b| b.is_ascii_digit()) {
-            let mut rows = self.store.find_by_nik(&snap.id, &digits, &range).await?;
-            rows.extend(self.store.find_by_kk(&snap.id, &digits, &range).await?);
-            ("nik_kk", rows)
+            (
+                "nik_kk",
+                self.store.find_by_number(&snap.id, &digits, &range).await?,
+            )
         } else {
             let std = dtsen_core::names::standardise(q).name;
             if std.chars().count() < 3 {
