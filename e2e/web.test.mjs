@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const BASE = process.env.DTSEN_E2E_URL ?? "http://127.0.0.1:18080";
@@ -116,6 +116,31 @@ async function regionName(page, role) {
   await ctx.close();
   return name;
 }
+
+test("the dashboard shows the consolidation report's numbers", { skip: !process.env.DTSEN_E2E_REPORT }, async () => {
+  const report = JSON.parse(readFileSync(process.env.DTSEN_E2E_REPORT, "utf8"));
+  const ctx = await browser.newContext();
+  const { username, password } = account("operator_kabkota");
+  const r = await ctx.request.post(`${BASE}/api/v1/session`, { data: { username, password } });
+  const { token } = await r.json();
+  const get = async (path) =>
+    (await ctx.request.get(`${BASE}${path}`, { headers: { authorization: `Bearer ${token}` } })).json();
+  const regency = report.coverage.regency.find((e) => e.kode === "3571");
+  const d = await get("/api/v1/dashboard");
+  assert.equal(d.families, report.families.snapshot);
+  assert.equal(d.families, regency.keluarga);
+  assert.equal(d.in_dtsen, regency.dalam_dtsen);
+  assert.equal(d.siak_population, regency.penduduk_siak_hidup);
+  assert.equal(d.coverage_percent, regency.cakupan_persen);
+  assert.equal(d.needs_check, regency.keluarga_perlu_verifikasi);
+  assert.equal(d.conflicts, report.conflicts.review_pemadanan);
+  for (const district of report.coverage.district) {
+    const x = await get(`/api/v1/regions/${district.kode}/dashboard`);
+    assert.equal(x.families, district.keluarga, district.nama);
+    assert.equal(x.in_dtsen, district.dalam_dtsen, district.nama);
+  }
+  await ctx.close();
+});
 
 test("village operator: only the own village, everything else is absent", async () => {
   assert.ok(outside, "needs the regency operator's test first");

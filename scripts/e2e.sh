@@ -32,5 +32,6 @@ done
 curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null
 
 echo "== e2e: Chromium"
-(cd e2e && npm ci --no-audit --no-fund --silent && DTSEN_E2E_URL="http://127.0.0.1:$port" npm test)
+(cd e2e && npm ci --no-audit --no-fund --silent && DTSEN_E2E_URL="http://127.0.0.1:$port" \
+  DTSEN_E2E_REPORT="$work/demo/consolidation/consolidation-report.json" npm test)
 ls e2e/screenshots/
