@@ -310,6 +310,27 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The range a scope hands to the SQL holds exactly the villages the region tree puts
+        /// inside it, for every scope level and every village of the official table.
+        #[test]
+        fn the_sql_range_is_the_region_tree(v in 0usize..83_762, level in 0usize..5) {
+            let t = dtsen_core::RegionTable::official();
+            let villages = t.level(Level::Village);
+            let village = villages[v % villages.len()].code;
+            let other = villages[(v * 7919 + 13) % villages.len()].code;
+            let scope = match level {
+                0 => Scope(None),
+                1 => Scope(village.ancestor(Level::Province)),
+                2 => Scope(village.ancestor(Level::Regency)),
+                3 => Scope(village.ancestor(Level::District)),
+                _ => Scope(Some(village)),
+            };
+            proptest::prop_assert!(scope.covers_village(&village.digits()));
+            proptest::prop_assert_eq!(scope.covers_village(&other.digits()), scope.covers(other));
+        }
+    }
+
     #[test]
     fn masks_keep_four_digits() {
         assert_eq!(mask("3571010101900001"), "3571************");
