@@ -232,8 +232,16 @@ pub(crate) fn export(a: ExportArgs) -> Result<()> {
 /// measured against the generator's truth, then exported.
 pub(crate) fn demo(dir: &Path) -> Result<()> {
     let db_path = dir.join("dtsen.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let p = PathBuf::from(format!("{}{suffix}", db_path.display()));
+    let audit = dtsen_store::sqlite_audit_path(&db_path.to_string_lossy());
+    for (base, suffix) in [
+        (db_path.display().to_string(), ""),
+        (db_path.display().to_string(), "-wal"),
+        (db_path.display().to_string(), "-shm"),
+        (audit.clone(), ""),
+        (audit.clone(), "-wal"),
+        (audit.clone(), "-shm"),
+    ] {
+        let p = PathBuf::from(format!("{base}{suffix}"));
         if p.exists() {
             std::fs::remove_file(&p)
                 .with_context(|| format!("removing the old demo database {}", p.display()))?;

@@ -457,6 +457,16 @@ fn restore(from: &std::path::Path, db: &str) -> Result<()> {
         let _ = std::fs::remove_file(format!("{path}{suffix}"));
     }
     std::fs::copy(from, path).with_context(|| format!("copying {} over {path}", from.display()))?;
+    // The access log, from its file beside the backup.
+    let from_audit = dtsen_store::sqlite_audit_path(&from.to_string_lossy());
+    if std::path::Path::new(&from_audit).exists() {
+        let to_audit = dtsen_store::sqlite_audit_path(path);
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{to_audit}{suffix}"));
+        }
+        std::fs::copy(&from_audit, &to_audit)
+            .with_context(|| format!("copying {from_audit} over {to_audit}"))?;
+    }
     println!("{db} restored from {}", from.display());
     Ok(())
 }

@@ -395,6 +395,11 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     }
 }
 
+/// The file that holds a SQLite registry's access log, beside the registry's own file.
+pub fn sqlite_audit_path(db_path: &str) -> String {
+    sqlite::audit_path(db_path)
+}
+
 /// Copies a SQLite database to `to` while it may be in use (a consistent snapshot of it).
 pub async fn backup_sqlite(from: &str, to: &std::path::Path) -> Result<()> {
     sqlite::backup(from, to).await

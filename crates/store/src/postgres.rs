@@ -300,7 +300,49 @@ fn search_hit(r: &PgRow) -> crate::SearchHit {
     }
 }
 
+/// An access-log entry from its row.
+fn audit_row(r: &PgRow) -> crate::AuditRow {
+    crate::AuditRow {
+        seq: r.get("seq"),
+        at: r.get("at"),
+        user_id: r.get("user_id"),
+        username: r.get("username"),
+        role: r.get("role"),
+        action: r.get("action"),
+        object: r.get("object"),
+        region: r.get("region"),
+        address: r.get("address"),
+        prev_hash: r.get("prev_hash"),
+        hash: r.get("hash"),
+    }
+}
+
 crate::impl_web_store!(PgStore, PgRow, {
+    async fn audit_tail(&self) -> Result<Option<(i64, String)>> {
+        let r = sqlx::query(crate::web::AUDIT_TAIL)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| (r.get("seq"), r.get("hash"))))
+    }
+
+    async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<crate::AuditRow>> {
+        let rows = sqlx::query(crate::web::AUDIT_AFTER)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(audit_row).collect())
+    }
+
+    async fn audit_before(&self, before: Option<i64>, limit: i64) -> Result<Vec<crate::AuditRow>> {
+        let rows = sqlx::query(crate::web::AUDIT_BEFORE)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(audit_row).collect())
+    }
+
     async fn audit_append(&self, rows: &[crate::AuditRow]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for a in rows {

@@ -27,6 +27,107 @@ pub(crate) struct SqliteStore {
     audit_writer: std::sync::Arc<std::sync::Mutex<Option<rusqlite::Connection>>>,
 }
 
+/// The access log's own database file beside the registry's: `dtsen.db` → `dtsen.audit.db`.
+pub fn audit_path(db_path: &str) -> String {
+    match db_path.strip_suffix(".db") {
+        Some(stem) => format!("{stem}.audit.db"),
+        None => format!("{db_path}.audit.db"),
+    }
+}
+
+/// The access log's schema (in its own file; see [`audit_path`]). Each entry carries the hash
+/// of the one before it; the database refuses UPDATE and DELETE.
+const AUDIT_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit_log (
+    seq        BIGINT PRIMARY KEY,
+    at         BIGINT NOT NULL,
+    user_id    BIGINT,
+    username   TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    object     TEXT NOT NULL,
+    region     TEXT,
+    address    TEXT,
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+";
+
+/// Opens the access log's file (created with its schema if missing), WAL.
+fn open_audit(db_path: &str) -> rusqlite::Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open(audit_path(db_path))?;
+    c.busy_timeout(std::time::Duration::from_secs(30))?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "NORMAL")?;
+    c.execute_batch(AUDIT_SCHEMA)?;
+    Ok(c)
+}
+
+/// Creates the access log's file and moves into it any entries an older schema kept in the
+/// registry's own file.
+fn ensure_audit(db_path: &str) -> rusqlite::Result<()> {
+    drop(open_audit(db_path)?);
+    let main = rusqlite::Connection::open(db_path)?;
+    main.busy_timeout(std::time::Duration::from_secs(30))?;
+    let old: i64 = main.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'",
+        [],
+        |r| r.get(0),
+    )?;
+    if old > 0 {
+        main.execute("ATTACH DATABASE ?1 AS access", [audit_path(db_path)])?;
+        main.execute_batch(
+            "BEGIN;
+             INSERT INTO access.audit_log SELECT * FROM main.audit_log
+                 WHERE seq > (SELECT COALESCE(MAX(seq), 0) FROM access.audit_log) ORDER BY seq;
+             DROP TABLE main.audit_log;
+             COMMIT;
+             DETACH DATABASE access;",
+        )?;
+    }
+    Ok(())
+}
+
+/// Opens the access log's file to read it (no schema work).
+fn read_audit(db_path: &str) -> rusqlite::Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open_with_flags(
+        audit_path(db_path),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    c.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(c)
+}
+
+/// Reads the access log's file.
+fn audit_rows(
+    db_path: &str,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<crate::AuditRow>> {
+    let c = read_audit(db_path)?;
+    let mut st = c.prepare(&q(sql))?;
+    let rows = st.query_map(params, |r| {
+        Ok(crate::AuditRow {
+            seq: r.get("seq")?,
+            at: r.get("at")?,
+            user_id: r.get("user_id")?,
+            username: r.get("username")?,
+            role: r.get("role")?,
+            action: r.get("action")?,
+            object: r.get("object")?,
+            region: r.get("region")?,
+            address: r.get("address")?,
+            prev_hash: r.get("prev_hash")?,
+            hash: r.get("hash")?,
+        })
+    })?;
+    rows.collect()
+}
+
 /// Blocking readers at once (see `SqliteStore::read_slots`).
 const READERS: usize = 4;
 
@@ -140,17 +241,53 @@ fn q(sql: &str) -> String {
 
 crate::row_mappers!(SqliteRow);
 crate::impl_web_store!(SqliteStore, SqliteRow, {
+    async fn audit_tail(&self) -> Result<Option<(i64, String)>> {
+        let path = self.path.clone();
+        blocking(move || {
+            let c = read_audit(&path)?;
+            use rusqlite::OptionalExtension;
+            Ok(
+                c.query_row(crate::web::AUDIT_TAIL, [], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?,
+            )
+        })
+        .await
+    }
+
+    async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<crate::AuditRow>> {
+        let path = self.path.clone();
+        blocking(move || {
+            Ok(audit_rows(
+                &path,
+                crate::web::AUDIT_AFTER,
+                rusqlite::params![after, limit],
+            )?)
+        })
+        .await
+    }
+
+    async fn audit_before(&self, before: Option<i64>, limit: i64) -> Result<Vec<crate::AuditRow>> {
+        let path = self.path.clone();
+        let before = before.unwrap_or(i64::MAX);
+        blocking(move || {
+            Ok(audit_rows(
+                &path,
+                crate::web::AUDIT_BEFORE,
+                rusqlite::params![before, limit],
+            )?)
+        })
+        .await
+    }
+
     async fn audit_append(&self, rows: &[crate::AuditRow]) -> Result<()> {
         // One blocking call with one prepared statement for the whole group, on the writer
-        // connection kept for it (the async driver cost a thread trip per row).
+        // connection kept for it (the async driver cost a thread trip per row), into the log's
+        // own file.
         let (path, writer, rows) = (self.path.clone(), self.audit_writer.clone(), rows.to_vec());
         tokio::task::spawn_blocking(move || -> Result<()> {
             let mut guard = writer.lock().map_err(|e| StoreError::Task(e.to_string()))?;
             if guard.is_none() {
-                let c = rusqlite::Connection::open(&path)?;
-                c.busy_timeout(std::time::Duration::from_secs(30))?;
-                c.pragma_update(None, "synchronous", "NORMAL")?;
-                *guard = Some(c);
+                *guard = Some(open_audit(&path)?);
             }
             let conn = guard
                 .as_mut()
@@ -302,6 +439,13 @@ crate::impl_web_store!(SqliteStore, SqliteRow, {
     }
 });
 
+/// Runs blocking SQLite work off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+}
+
 impl SqliteStore {
     /// Runs `f` on a read-only connection in a blocking task, at most [`READERS`] at once.
     async fn read<T: Send + 'static>(
@@ -326,6 +470,9 @@ impl SqliteStore {
                     )?;
                     c.busy_timeout(std::time::Duration::from_secs(30))?;
                     c.pragma_update(None, "cache_size", -32_768i64)?;
+                    // The registry's file does not grow while serving (the access log has a
+                    // file of its own), so mapping it costs no remaps.
+                    c.pragma_update(None, "mmap_size", 1_073_741_824i64)?;
                     c
                 }
             };
@@ -523,7 +670,8 @@ impl Store for SqliteStore {
                 return Err(e.into());
             }
         }
-        Ok(())
+        let path = self.path.clone();
+        blocking(move || Ok(ensure_audit(&path)?)).await
     }
 
     async fn load_regions(&self, regions: &dtsen_core::RegionTable) -> Result<u64> {
@@ -1123,5 +1271,15 @@ pub(crate) async fn backup(from: &str, to: &std::path::Path) -> Result<()> {
         .bind(to.to_string_lossy().into_owned())
         .execute(&store.pool)
         .await?;
-    Ok(())
+    // The access log, from its own file, beside the backup.
+    let (from, to_audit) = (store.path.clone(), audit_path(&to.to_string_lossy()));
+    blocking(move || {
+        if std::path::Path::new(&to_audit).exists() {
+            std::fs::remove_file(&to_audit).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+        }
+        let c = open_audit(&from)?;
+        c.execute("VACUUM INTO ?1", [to_audit])?;
+        Ok(())
+    })
+    .await
 }

@@ -334,6 +334,14 @@ pub(crate) const FIND_BY_NAME: &str =
      AND f.kode_desa >= $4 AND f.kode_desa < $5 \
      ORDER BY p.name_std, p.kode_desa LIMIT $6";
 
+/// Reads the access log, oldest first from `seq > $1`, at most `$2`.
+pub(crate) const AUDIT_AFTER: &str = "SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2";
+/// Reads the access log, newest first below `seq < $1`, at most `$2`.
+pub(crate) const AUDIT_BEFORE: &str =
+    "SELECT * FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2";
+/// The last entry.
+pub(crate) const AUDIT_TAIL: &str = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+
 /// Appends one access-log entry (the 11 columns of [`AuditRow`], in order).
 pub(crate) const AUDIT_INSERT: &str =
     "INSERT INTO audit_log (seq, at, user_id, username, role, action, object, region, address, prev_hash, hash) \
@@ -367,22 +375,6 @@ macro_rules! impl_web_store {
                 locked_until: r.get("locked_until"),
                 created_at: r.get("created_at"),
                 disabled: r.get("disabled"),
-            }
-        }
-
-        fn audit_row(r: &$row) -> $crate::AuditRow {
-            $crate::AuditRow {
-                seq: r.get("seq"),
-                at: r.get("at"),
-                user_id: r.get("user_id"),
-                username: r.get("username"),
-                role: r.get("role"),
-                action: r.get("action"),
-                object: r.get("object"),
-                region: r.get("region"),
-                address: r.get("address"),
-                prev_hash: r.get("prev_hash"),
-                hash: r.get("hash"),
             }
         }
 
@@ -517,37 +509,6 @@ macro_rules! impl_web_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(())
-            }
-
-            async fn audit_tail(&self) -> $crate::Result<Option<(i64, String)>> {
-                let r = sqlx::query(&q(
-                    "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-                ))
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(r.map(|r| (r.get("seq"), r.get("hash"))))
-            }
-
-            async fn audit_after(&self, after: i64, limit: i64) -> $crate::Result<Vec<$crate::AuditRow>> {
-                let rows = sqlx::query(&q(
-                    "SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-                ))
-                .bind(after)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.iter().map(audit_row).collect())
-            }
-
-            async fn audit_before(&self, before: Option<i64>, limit: i64) -> $crate::Result<Vec<$crate::AuditRow>> {
-                let rows = sqlx::query(&q(
-                    "SELECT * FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
-                ))
-                .bind(before.unwrap_or(i64::MAX))
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.iter().map(audit_row).collect())
             }
 
             async fn snapshots(&self) -> $crate::Result<Vec<$crate::SnapshotInfo>> {

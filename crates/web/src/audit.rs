@@ -54,7 +54,7 @@ pub fn entry_hash(r: &AuditRow) -> String {
 }
 
 /// How long the writer gathers entries before committing them together.
-pub const GROUP_WINDOW: std::time::Duration = std::time::Duration::from_millis(10);
+pub const GROUP_WINDOW: std::time::Duration = std::time::Duration::from_millis(5);
 
 type Job = (Entry, oneshot::Sender<Result<i64, String>>);
 

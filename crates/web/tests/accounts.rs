@@ -400,7 +400,9 @@ async fn a_changed_or_removed_entry_breaks_the_chain() {
         .await
         .expect("verify");
     assert_eq!((ok.entries, ok.broken_at), (5, None));
-    let db = rusqlite::Connection::open(&path).expect("sqlite");
+    // On SQLite the access log has a file of its own beside the registry's.
+    let db = rusqlite::Connection::open(dtsen_store::sqlite_audit_path(&path.to_string_lossy()))
+        .expect("sqlite");
     // The table refuses changes through SQL.
     let e = db
         .execute("UPDATE audit_log SET object = 'x' WHERE seq = 3", [])

@@ -23,25 +23,9 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions (user_id);
 
--- Every read of a person's record by an official. Each entry carries the hash of the one
--- before it, so a removed or altered entry breaks the chain (`dtsen audit verify`).
-CREATE TABLE audit_log (
-    seq        BIGINT PRIMARY KEY,
-    at         BIGINT NOT NULL,                -- unix milliseconds
-    user_id    BIGINT,
-    username   TEXT NOT NULL,
-    role       TEXT NOT NULL,
-    action     TEXT NOT NULL,                  -- family.view, search, login, ...
-    object     TEXT NOT NULL,                  -- what was read: family 35:123, NIK searched, ...
-    region     TEXT,                           -- the region of what was read
-    address    TEXT,                           -- the client's address
-    prev_hash  TEXT NOT NULL,
-    hash       TEXT NOT NULL
-);
-CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+-- The access log (audit_log) lives in a database file of its own beside this one
+-- (`dtsen.audit.db` for `dtsen.db`; schema in crates/store/src/sqlite.rs, AUDIT_SCHEMA): its
+-- writes would otherwise make every reader of the registry drop its page cache.
 
 CREATE INDEX snapshot_members_nik ON snapshot_members (snapshot_id, nik);
 CREATE INDEX snapshot_members_person ON snapshot_members (snapshot_id, kode_provinsi, person_id);
