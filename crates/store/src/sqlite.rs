@@ -102,6 +102,25 @@ fn read_audit(db_path: &str) -> rusqlite::Result<rusqlite::Connection> {
     Ok(c)
 }
 
+/// Checkpoints the access log's write-ahead log once a second (PASSIVE: it never blocks the
+/// writer), until the store that owns the writer is dropped.
+fn start_checkpointer(
+    path: String,
+    owner: std::sync::Weak<std::sync::Mutex<Option<rusqlite::Connection>>>,
+) {
+    let _ = std::thread::Builder::new()
+        .name("dtsen-audit-checkpoint".into())
+        .spawn(move || {
+            let Ok(c) = rusqlite::Connection::open(audit_path(&path)) else {
+                return;
+            };
+            while owner.upgrade().is_some() {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                let _ = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            }
+        });
+}
+
 /// Reads the access log's file.
 fn audit_rows(
     db_path: &str,
@@ -287,7 +306,12 @@ crate::impl_web_store!(SqliteStore, SqliteRow, {
         tokio::task::spawn_blocking(move || -> Result<()> {
             let mut guard = writer.lock().map_err(|e| StoreError::Task(e.to_string()))?;
             if guard.is_none() {
-                *guard = Some(open_audit(&path)?);
+                let c = open_audit(&path)?;
+                // Checkpoints (which fsync) run in a thread of their own, so a commit never
+                // waits for one: a page waits for its entry's commit.
+                c.pragma_update(None, "wal_autocheckpoint", 0)?;
+                *guard = Some(c);
+                start_checkpointer(path.clone(), std::sync::Arc::downgrade(&writer));
             }
             let conn = guard
                 .as_mut()
