@@ -407,11 +407,7 @@ crate::impl_web_store!(PgStore, PgRow, {
         range: &crate::VillageRange,
         limit: i64,
     ) -> Result<Vec<crate::SearchHit>> {
-        let sql = if range.is_one_village() {
-            crate::web::FIND_BY_NAME_IN_VILLAGE
-        } else {
-            crate::web::FIND_BY_NAME
-        };
+        let sql = crate::web::find_by_name_sql(range);
         let rows = sqlx::query(sql)
             .bind(snapshot)
             .bind(prefix)

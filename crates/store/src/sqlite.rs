@@ -440,11 +440,7 @@ crate::impl_web_store!(SqliteStore, SqliteRow, {
         range: &crate::VillageRange,
         limit: i64,
     ) -> Result<Vec<crate::SearchHit>> {
-        let sql = if range.is_one_village() {
-            crate::web::FIND_BY_NAME_IN_VILLAGE
-        } else {
-            crate::web::FIND_BY_NAME
-        };
+        let sql = crate::web::find_by_name_sql(range);
         let args = (
             snapshot.to_owned(),
             prefix.to_owned(),
@@ -565,20 +561,17 @@ fn read_family_page(
     conn.execute_batch("BEGIN")?;
     let result = (|| {
         let Some(fam) = conn
-            .prepare_cached(&q(
-                "SELECT * FROM snapshot_families WHERE snapshot_id = $1 AND kode_provinsi = $2 AND family_id = $3 \
-                 AND kode_desa >= $4 AND kode_desa < $5",
-            ))?
-            .query_row(params![snapshot, prov, family_id, range.lo, range.hi], family)
+            .prepare_cached(&q(crate::web::FAMILY_IN_RANGE))?
+            .query_row(
+                params![snapshot, prov, family_id, range.lo, range.hi],
+                family,
+            )
             .optional()?
         else {
             return Ok(None);
         };
         let members = conn
-            .prepare_cached(&q(
-                "SELECT * FROM snapshot_members WHERE snapshot_id = $1 AND kode_provinsi = $2 AND family_id = $3 \
-                 ORDER BY relationship, person_id",
-            ))?
+            .prepare_cached(&q(crate::web::FAMILY_MEMBERS))?
             .query_map(params![snapshot, prov, family_id], |r| {
                 Ok(SnapshotMemberRow {
                     kode_provinsi: r.get("kode_provinsi")?,
@@ -593,13 +586,7 @@ fn read_family_page(
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let field_values = conn
-            .prepare_cached(&q(
-                "SELECT * FROM field_values WHERE kode_provinsi = $1 AND entity = 'f' AND entity_id = $2 \
-                 UNION ALL \
-                 SELECT v.* FROM snapshot_members m CROSS JOIN field_values v \
-                 WHERE m.snapshot_id = $3 AND m.kode_provinsi = $1 AND m.family_id = $2 \
-                 AND v.kode_provinsi = m.kode_provinsi AND v.entity = 'p' AND v.entity_id = m.person_id",
-            ))?
+            .prepare_cached(&q(crate::web::FAMILY_FIELD_VALUES))?
             .query_map(params![prov, family_id, snapshot], |r| {
                 let entity: String = r.get("entity")?;
                 Ok(FieldValueRow {
@@ -615,17 +602,13 @@ fn read_family_page(
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let history = conn
-            .prepare_cached(&q(
-                "SELECT snapshot_id, kode_provinsi, family_id, kk, kode_desa, members, score, rank_national, \
-                 desil_nasional, desil_provinsi, desil_kabupaten_kota, status_kelengkapan, NULL AS attrs \
-                 FROM snapshot_families WHERE kode_provinsi = $1 AND family_id = $2 ORDER BY snapshot_id",
-            ))?
-            .query_map(params![prov, family_id], |r| Ok((r.get("snapshot_id")?, family(r)?)))?
+            .prepare_cached(&q(crate::web::FAMILY_SNAPSHOTS))?
+            .query_map(params![prov, family_id], |r| {
+                Ok((r.get("snapshot_id")?, family(r)?))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let kk_history = conn
-            .prepare_cached(&q(
-                "SELECT * FROM kk_history WHERE kode_provinsi = $1 AND family_id = $2 ORDER BY valid_from",
-            ))?
+            .prepare_cached(&q(crate::web::FAMILY_KK_HISTORY))?
             .query_map(params![prov, family_id], |r| {
                 Ok(KkHistoryRow {
                     kode_provinsi: r.get("kode_provinsi")?,
@@ -638,10 +621,7 @@ fn read_family_page(
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let memberships = conn
-            .prepare_cached(&q(
-                "SELECT * FROM memberships WHERE kode_provinsi = $1 AND family_id = $2 \
-                 ORDER BY valid_from, person_id",
-            ))?
+            .prepare_cached(&q(crate::web::FAMILY_MEMBERSHIPS))?
             .query_map(params![prov, family_id], |r| {
                 Ok(MembershipRow {
                     kode_provinsi: r.get("kode_provinsi")?,

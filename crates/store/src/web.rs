@@ -293,6 +293,39 @@ pub trait WebStore: Send + Sync {
     ) -> Result<Vec<KkHistoryRow>>;
 }
 
+/// The family in a snapshot if it lives in the range (snapshot, province, family, lo, hi).
+pub(crate) const FAMILY_IN_RANGE: &str =
+    "SELECT * FROM snapshot_families WHERE snapshot_id = $1 AND kode_provinsi = $2 AND family_id = $3 \
+     AND kode_desa >= $4 AND kode_desa < $5";
+
+/// The members of a family in a snapshot (snapshot, province, family).
+pub(crate) const FAMILY_MEMBERS: &str =
+    "SELECT * FROM snapshot_members WHERE snapshot_id = $1 AND kode_provinsi = $2 AND family_id = $3 \
+     ORDER BY relationship, person_id";
+
+/// Every value of every field of a family and of its members (province, family, snapshot).
+pub(crate) const FAMILY_FIELD_VALUES: &str =
+    "SELECT * FROM field_values WHERE kode_provinsi = $1 AND entity = 'f' AND entity_id = $2 \
+     UNION ALL \
+     SELECT v.* FROM snapshot_members m CROSS JOIN field_values v \
+     WHERE m.snapshot_id = $3 AND m.kode_provinsi = $1 AND m.family_id = $2 \
+     AND v.kode_provinsi = m.kode_provinsi AND v.entity = 'p' AND v.entity_id = m.person_id";
+
+/// The family in every snapshot, without golden records (province, family).
+pub(crate) const FAMILY_SNAPSHOTS: &str =
+    "SELECT snapshot_id, kode_provinsi, family_id, kk, kode_desa, members, score, rank_national, \
+     desil_nasional, desil_provinsi, desil_kabupaten_kota, status_kelengkapan, NULL AS attrs \
+     FROM snapshot_families WHERE kode_provinsi = $1 AND family_id = $2 ORDER BY snapshot_id";
+
+/// The KK numbers a family held (province, family).
+pub(crate) const FAMILY_KK_HISTORY: &str =
+    "SELECT * FROM kk_history WHERE kode_provinsi = $1 AND family_id = $2 ORDER BY valid_from";
+
+/// Every membership period of a family (province, family).
+pub(crate) const FAMILY_MEMBERSHIPS: &str =
+    "SELECT * FROM memberships WHERE kode_provinsi = $1 AND family_id = $2 \
+     ORDER BY valid_from, person_id";
+
 /// Search by NIK (snapshot, NIK, range lo, range hi). No ORDER BY: on the key it made SQLite
 /// walk the snapshot in key order instead of using the index; [`sort_hits`] orders them.
 pub(crate) const FIND_BY_NIK: &str =
@@ -346,6 +379,16 @@ pub(crate) const AUDIT_TAIL: &str = "SELECT seq, hash FROM audit_log ORDER BY se
 pub(crate) const AUDIT_INSERT: &str =
     "INSERT INTO audit_log (seq, at, user_id, username, role, action, object, region, address, prev_hash, hash) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// The name search for a range: from the village's families for one village, else along the
+/// name index.
+pub(crate) fn find_by_name_sql(range: &VillageRange) -> &'static str {
+    if range.is_one_village() {
+        FIND_BY_NAME_IN_VILLAGE
+    } else {
+        FIND_BY_NAME
+    }
+}
 
 /// The upper bound of a prefix range.
 pub(crate) fn prefix_upper(prefix: &str) -> String {
@@ -537,8 +580,7 @@ macro_rules! impl_web_store {
                 range: &$crate::VillageRange,
             ) -> $crate::Result<Option<($crate::SnapshotFamilyRow, Vec<$crate::SnapshotMemberRow>)>> {
                 let f = sqlx::query(&q(
-                    "SELECT * FROM snapshot_families WHERE snapshot_id = $1 AND kode_provinsi = $2 AND family_id = $3 \
-                     AND kode_desa >= $4 AND kode_desa < $5",
+                    $crate::web::FAMILY_IN_RANGE,
                 ))
                 .bind(snapshot)
                 .bind(kode_provinsi)
@@ -549,8 +591,7 @@ macro_rules! impl_web_store {
                 .await?;
                 let Some(f) = f else { return Ok(None) };
                 let members = sqlx::query(&q(
-                    "SELECT * FROM snapshot_members WHERE snapshot_id = $1 AND kode_provinsi = $2 AND family_id = $3 \
-                     ORDER BY relationship, person_id",
+                    $crate::web::FAMILY_MEMBERS,
                 ))
                 .bind(snapshot)
                 .bind(kode_provinsi)
@@ -567,11 +608,7 @@ macro_rules! impl_web_store {
                 family_id: i64,
             ) -> $crate::Result<Vec<$crate::FieldValueRow>> {
                 let rows = sqlx::query(&q(
-                    "SELECT * FROM field_values WHERE kode_provinsi = $1 AND entity = 'f' AND entity_id = $2 \
-                     UNION ALL \
-                     SELECT v.* FROM snapshot_members m CROSS JOIN field_values v \
-                     WHERE m.snapshot_id = $3 AND m.kode_provinsi = $1 AND m.family_id = $2 \
-                     AND v.kode_provinsi = m.kode_provinsi AND v.entity = 'p' AND v.entity_id = m.person_id",
+                    $crate::web::FAMILY_FIELD_VALUES,
                 ))
                 .bind(kode_provinsi)
                 .bind(family_id)
@@ -587,9 +624,7 @@ macro_rules! impl_web_store {
                 family_id: i64,
             ) -> $crate::Result<Vec<(String, $crate::SnapshotFamilyRow)>> {
                 let rows = sqlx::query(&q(
-                    "SELECT snapshot_id, kode_provinsi, family_id, kk, kode_desa, members, score, rank_national, \
-                     desil_nasional, desil_provinsi, desil_kabupaten_kota, status_kelengkapan, NULL AS attrs \
-                     FROM snapshot_families WHERE kode_provinsi = $1 AND family_id = $2 ORDER BY snapshot_id",
+                    $crate::web::FAMILY_SNAPSHOTS,
                 ))
                 .bind(kode_provinsi)
                 .bind(family_id)
@@ -607,8 +642,7 @@ macro_rules! impl_web_store {
                 family_id: i64,
             ) -> $crate::Result<Vec<$crate::MembershipRow>> {
                 let rows = sqlx::query(&q(
-                    "SELECT * FROM memberships WHERE kode_provinsi = $1 AND family_id = $2 \
-                     ORDER BY valid_from, person_id",
+                    $crate::web::FAMILY_MEMBERSHIPS,
                 ))
                 .bind(kode_provinsi)
                 .bind(family_id)
@@ -623,7 +657,7 @@ macro_rules! impl_web_store {
                 family_id: i64,
             ) -> $crate::Result<Vec<$crate::KkHistoryRow>> {
                 let rows = sqlx::query(&q(
-                    "SELECT * FROM kk_history WHERE kode_provinsi = $1 AND family_id = $2 ORDER BY valid_from",
+                    $crate::web::FAMILY_KK_HISTORY,
                 ))
                 .bind(kode_provinsi)
                 .bind(family_id)

@@ -118,18 +118,7 @@ pub(crate) async fn search(
 ) -> Response {
     let run = async {
         let v = viewer(&ctx)?;
-        let view = app.registry.search(v, &q.q).await?;
-        if view.kind != "too_short" {
-            crate::log_access(
-                &app,
-                &ctx,
-                v,
-                &format!("search.{}", view.kind),
-                format!("q={} hits={} (api)", view.query, view.hits.len()),
-                v.scope.0.map(|r| r.digits()),
-            )
-            .await?;
-        }
+        let view = crate::logged_search(&app, &ctx, v, &q.q, true).await?;
         Ok(view)
     };
     reply(run.await)
@@ -142,17 +131,7 @@ pub(crate) async fn family(
 ) -> Response {
     let run = async {
         let v = viewer(&ctx)?;
-        let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-        let view = app.registry.family(v, &prov, id, ctx.lang).await?;
-        crate::log_access(
-            &app,
-            &ctx,
-            v,
-            "family.view",
-            format!("keluarga {prov}/{id} snapshot {} (api)", view.snapshot),
-            Some(view.village.digits.clone()),
-        )
-        .await?;
+        let view = crate::logged_family(&app, &ctx, v, &prov, &id, true).await?;
         Ok(view)
     };
     reply(run.await)

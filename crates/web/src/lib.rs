@@ -365,6 +365,61 @@ pub(crate) async fn log_access(
         .map_err(WebError::Internal)
 }
 
+/// Searches within the viewer's scope and logs the search (`api` marks the JSON API's).
+pub(crate) async fn logged_search(
+    app: &App,
+    ctx: &Ctx,
+    v: &Viewer,
+    query: &str,
+    api: bool,
+) -> Result<data::SearchView, WebError> {
+    let view = app.registry.search(v, query).await?;
+    if view.kind != "too_short" {
+        log_access(
+            app,
+            ctx,
+            v,
+            &format!("search.{}", view.kind),
+            format!(
+                "q={} hits={}{}",
+                view.query,
+                view.hits.len(),
+                if api { " (api)" } else { "" }
+            ),
+            v.scope.0.map(|r| r.digits()),
+        )
+        .await?;
+    }
+    Ok(view)
+}
+
+/// Reads a family within the viewer's scope and logs the view; nothing is shown unlogged.
+pub(crate) async fn logged_family(
+    app: &App,
+    ctx: &Ctx,
+    v: &Viewer,
+    prov: &str,
+    id: &str,
+    api: bool,
+) -> Result<data::FamilyView, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let view = app.registry.family(v, prov, id, ctx.lang).await?;
+    log_access(
+        app,
+        ctx,
+        v,
+        "family.view",
+        format!(
+            "keluarga {prov}/{id} snapshot {}{}",
+            view.snapshot,
+            if api { " (api)" } else { "" }
+        ),
+        Some(view.village.digits.clone()),
+    )
+    .await?;
+    Ok(view)
+}
+
 /// Creates an account (the command line's `dtsen user add` and the demo): checks the role's
 /// region, the password's strength, hashes it.
 pub async fn create_user(

@@ -449,18 +449,7 @@ pub(crate) async fn search(
         if query.trim().is_empty() {
             return Ok(None);
         }
-        let view = app.registry.search(v, &query).await?;
-        if view.kind != "too_short" {
-            crate::log_access(
-                &app,
-                &ctx,
-                v,
-                &format!("search.{}", view.kind),
-                format!("q={} hits={}", view.query, view.hits.len()),
-                v.scope.0.map(|r| r.digits()),
-            )
-            .await?;
-        }
+        let view = crate::logged_search(&app, &ctx, v, &query, false).await?;
         Ok(Some(view))
     };
     match page.await {
@@ -482,17 +471,7 @@ pub(crate) async fn family(
 ) -> Response {
     let page = async {
         let v = viewer(&ctx)?;
-        let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-        let view = app.registry.family(v, &prov, id, ctx.lang).await?;
-        crate::log_access(
-            &app,
-            &ctx,
-            v,
-            "family.view",
-            format!("keluarga {prov}/{id} snapshot {}", view.snapshot),
-            Some(view.village.digits.clone()),
-        )
-        .await?;
+        let view = crate::logged_family(&app, &ctx, v, &prov, &id, false).await?;
         Ok(view)
     };
     match page.await {
