@@ -94,6 +94,10 @@ test("regency operator: dashboard, drill-down, search, family page with deciles 
   const kk = (await page.textContent('[data-testid="kk"]')).trim();
   assert.match(kk, /^\d{16}$/, "the regency operator sees the KK in full");
   assert.match(await page.textContent("main"), /SIAK #\d+/, "sources of fields shown");
+  // A member's fields with their sources, loaded in place (htmx).
+  await page.click("tr.detail a >> nth=0");
+  await page.waitForSelector('[data-testid="member-fields"]');
+  assert.match(await page.textContent('[data-testid="member-fields"]'), /SIAK #\d+/);
   await page.screenshot({ path: `${SHOTS}04-family-kabkota.png`, fullPage: true });
 
   // English.

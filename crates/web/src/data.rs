@@ -2,7 +2,7 @@
 //! through here, with the viewer's scope passed down into the store's SQL and identifiers
 //! masked here for roles that may not see them in full. Pages and API render the same views.
 
-use crate::auth::{mask, Role, Scope};
+use crate::auth::{mask, Scope};
 use crate::{Viewer, WebError};
 use dtsen_consolidate::persist::{decode, Schema};
 use dtsen_core::{CodeBook, Lang, Level, RegionCode, RegionTable};
@@ -959,11 +959,6 @@ fn humanise(field: &str) -> String {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => s,
     }
-}
-
-/// The role of a viewer, for templates.
-pub fn role_label(role: Role, lang: Lang) -> &'static str {
-    role.label(lang)
 }
 
 #[cfg(test)]

@@ -159,6 +159,7 @@ pub fn router(app: App) -> Router {
         .route("/wilayah/{code}", get(pages::dashboard))
         .route("/cari", get(pages::search))
         .route("/keluarga/{prov}/{id}", get(pages::family))
+        .route("/keluarga/{prov}/{id}/anggota/{person}", get(pages::member))
         .route("/audit", get(pages::audit))
         .route("/pengguna", get(pages::users).post(pages::add_user))
         .route("/static/{file}", get(pages::asset))

@@ -26,6 +26,11 @@ pub(crate) fn templates() -> Result<Environment<'static>, WebError> {
         ("hits.html", include_str!("../templates/hits.html")),
         ("search.html", include_str!("../templates/search.html")),
         ("family.html", include_str!("../templates/family.html")),
+        ("member.html", include_str!("../templates/member.html")),
+        (
+            "member_fields.html",
+            include_str!("../templates/member_fields.html"),
+        ),
         ("audit.html", include_str!("../templates/audit.html")),
         ("users.html", include_str!("../templates/users.html")),
     ] {
@@ -481,6 +486,43 @@ pub(crate) async fn family(
             "family.html",
             context! { page => Value::from_serialize(&p) },
         ),
+        Err(e) => error_page(&app, &ctx, e),
+    }
+}
+
+/// One member's golden record, field by field with sources: a fragment for htmx on the
+/// family page, a page of its own without JavaScript. A logged view like the family page.
+pub(crate) async fn member(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((prov, id, person)): Path<(String, String, String)>,
+) -> Response {
+    let page = async {
+        let v = viewer(&ctx)?;
+        let person: i64 = person.parse().map_err(|_| WebError::NotFound)?;
+        let view = crate::logged_family(&app, &ctx, v, &prov, &id, false).await?;
+        let member = view
+            .members
+            .iter()
+            .find(|m| m.person_id == person)
+            .cloned()
+            .ok_or(WebError::NotFound)?;
+        Ok((view, member))
+    };
+    match page.await {
+        Ok((p, m)) => {
+            let name = if ctx.htmx {
+                "member_fields.html"
+            } else {
+                "member.html"
+            };
+            render(
+                &app,
+                &ctx,
+                name,
+                context! { page => Value::from_serialize(&p), member => Value::from_serialize(&m) },
+            )
+        }
         Err(e) => error_page(&app, &ctx, e),
     }
 }

@@ -148,6 +148,19 @@ async fn matrix(postgres: bool) {
                     );
                 }
                 checked += 1;
+                // A member's record on its own (pages only): the same answer as the family.
+                if !api {
+                    let uri = format!("/keluarga/{prov}/{fid}/anggota/{fid}");
+                    let (status, _, body) =
+                        call(&router, "GET", &uri, std::slice::from_ref(&auth), None).await;
+                    assert_eq!(status, want, "{what} member {uri}: {body}");
+                    assert_eq!(
+                        body.contains(&name),
+                        want == StatusCode::OK,
+                        "{what} member"
+                    );
+                    checked += 1;
+                }
                 // Search for the family's member by NIK and by name.
                 for q in [nik.clone(), name.clone()] {
                     let enc = q.replace(' ', "+");
