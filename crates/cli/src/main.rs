@@ -414,13 +414,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 async fn migrate(db: &str) -> Result<()> {
-    let store = dtsen_store::open(db)
-        .await
-        .with_context(|| format!("opening {db}"))?;
-    store
-        .migrate()
-        .await
-        .with_context(|| format!("migrating {db}"))?;
+    let store = web::open(db).await?;
     let n = store
         .load_regions(RegionTable::official())
         .await

@@ -63,7 +63,7 @@ pub(crate) enum AuditCmd {
     },
 }
 
-async fn open(db: &str) -> Result<std::sync::Arc<dyn dtsen_store::Store>> {
+pub(crate) async fn open(db: &str) -> Result<std::sync::Arc<dyn dtsen_store::Store>> {
     let store = dtsen_store::open(db)
         .await
         .with_context(|| format!("opening {db}"))?;

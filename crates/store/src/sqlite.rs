@@ -354,19 +354,15 @@ crate::impl_web_store!(SqliteStore, SqliteRow, {
         number: &str,
         range: &crate::VillageRange,
     ) -> Result<Vec<crate::SearchHit>> {
-        let args = (
+        let args = [
             snapshot.to_owned(),
             number.to_owned(),
             range.lo.clone(),
             range.hi.clone(),
-        );
+        ];
         self.read(move |c| {
-            let p = rusqlite::params![args.0, args.1, args.2, args.3];
-            let mut hits = read_hits(c, crate::web::FIND_BY_NIK, p)?;
-            crate::web::sort_hits(&mut hits);
-            let mut kk = read_hits(c, crate::web::FIND_BY_KK, p)?;
-            crate::web::sort_hits(&mut kk);
-            hits.extend(kk);
+            let mut hits = sorted_hits(c, crate::web::FIND_BY_NIK, &args)?;
+            hits.extend(sorted_hits(c, crate::web::FIND_BY_KK, &args)?);
             Ok(hits)
         })
         .await
@@ -391,22 +387,14 @@ crate::impl_web_store!(SqliteStore, SqliteRow, {
         nik: &str,
         range: &crate::VillageRange,
     ) -> Result<Vec<crate::SearchHit>> {
-        let args = (
+        let args = [
             snapshot.to_owned(),
             nik.to_owned(),
             range.lo.clone(),
             range.hi.clone(),
-        );
-        self.read(move |c| {
-            let mut hits = read_hits(
-                c,
-                crate::web::FIND_BY_NIK,
-                rusqlite::params![args.0, args.1, args.2, args.3],
-            )?;
-            crate::web::sort_hits(&mut hits);
-            Ok(hits)
-        })
-        .await
+        ];
+        self.read(move |c| sorted_hits(c, crate::web::FIND_BY_NIK, &args))
+            .await
     }
 
     async fn find_by_kk(
@@ -415,22 +403,14 @@ crate::impl_web_store!(SqliteStore, SqliteRow, {
         kk: &str,
         range: &crate::VillageRange,
     ) -> Result<Vec<crate::SearchHit>> {
-        let args = (
+        let args = [
             snapshot.to_owned(),
             kk.to_owned(),
             range.lo.clone(),
             range.hi.clone(),
-        );
-        self.read(move |c| {
-            let mut hits = read_hits(
-                c,
-                crate::web::FIND_BY_KK,
-                rusqlite::params![args.0, args.1, args.2, args.3],
-            )?;
-            crate::web::sort_hits(&mut hits);
-            Ok(hits)
-        })
-        .await
+        ];
+        self.read(move |c| sorted_hits(c, crate::web::FIND_BY_KK, &args))
+            .await
     }
 
     async fn find_by_name(
@@ -508,6 +488,17 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Task(e.to_string()))?
     }
+}
+
+/// NIK or KK hits (snapshot, key, range lo, range hi), by province and family.
+fn sorted_hits(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &[String; 4],
+) -> rusqlite::Result<Vec<crate::SearchHit>> {
+    let mut hits = read_hits(conn, sql, rusqlite::params_from_iter(args.iter()))?;
+    crate::web::sort_hits(&mut hits);
+    Ok(hits)
 }
 
 /// Search hits from one of the shared search queries.
