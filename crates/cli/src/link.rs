@@ -125,15 +125,12 @@ pub(crate) fn read_config(path: Option<&Path>) -> Result<Config> {
 }
 
 pub(crate) fn load_input(config: &Config, paths: &[PathBuf]) -> Result<Dataset> {
-    let mut inputs: Vec<(String, Box<dyn std::io::Read + Send>)> = Vec::new();
+    let mut inputs = Vec::new();
     for path in paths {
-        let file = std::fs::File::open(path)
-            .with_context(|| format!("cannot open the input {}", path.display()))?;
-        let name = path.file_stem().map_or_else(
-            || path.display().to_string(),
-            |s| s.to_string_lossy().into_owned(),
+        inputs.push(
+            dtsen_link::data::Input::file(path)
+                .with_context(|| format!("cannot open the input {}", path.display()))?,
         );
-        inputs.push((name, Box::new(file)));
     }
     Ok(dtsen_link::data::load_files(config, inputs)?)
 }

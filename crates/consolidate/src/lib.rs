@@ -483,11 +483,11 @@ pub fn consolidate(
     let config = Config::parse(dtsen_link::DTSEN_PERSONS_CONFIG)?;
     let input = link_dir.join("persons-link.csv");
     dtsen_link::registry::prepare(ingested, &input)?;
-    let file = std::fs::File::open(&input).map_err(|source| ConsolidateError::Io {
+    let file = data::Input::file(&input).map_err(|source| ConsolidateError::Io {
         path: input.display().to_string(),
         source,
     })?;
-    let dataset = data::load_files(&config, vec![("persons-link".into(), Box::new(file))])?;
+    let dataset = data::load_files(&config, vec![file])?;
     if dataset.len() != records.rows.len() {
         return Err(ConsolidateError::Input(format!(
             "the matching input has {} records but persons.tsv {}",

@@ -35,6 +35,13 @@ impl Texts {
         self.bytes.extend_from_slice(&other.bytes);
         self.ends.extend(other.ends.iter().map(|e| e + base));
     }
+    /// Reserves room for `factor` times what `like` holds.
+    fn reserve_like(&mut self, like: &Texts, factor: f64) {
+        self.bytes
+            .reserve((like.bytes.len() as f64 * factor) as usize + like.bytes.len());
+        self.ends
+            .reserve((like.ends.len() as f64 * factor) as usize + like.ends.len());
+    }
     /// The `i`-th string.
     pub fn get(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
@@ -271,6 +278,82 @@ enum Builder {
     Numeric(Vec<f64>, f64, f64),
 }
 
+impl Builder {
+    /// Reserves room for `factor` times the records of `like`, a batch of the same kind.
+    fn reserve_like(&mut self, like: &Column, factor: f64) {
+        fn more<T>(v: &mut Vec<T>, n: usize, factor: f64) {
+            v.reserve((n as f64 * factor) as usize + n);
+        }
+        match (self, like) {
+            (Builder::Exact(all, text), Column::Text(texts, hashes)) => {
+                more(all, hashes.len(), factor);
+                text.reserve_like(texts, factor);
+            }
+            (
+                Builder::Name {
+                    hashes: all,
+                    sorted,
+                    text,
+                    ..
+                },
+                Column::Name {
+                    texts,
+                    hashes,
+                    sorted_hashes,
+                },
+            ) => {
+                more(all, hashes.len(), factor);
+                more(sorted, sorted_hashes.len(), factor);
+                text.reserve_like(texts, factor);
+            }
+            (Builder::Date(values), Column::Date(v)) => more(values, v.len(), factor),
+            (Builder::Nik(values, ok), Column::Nik(v, w)) => {
+                more(values, v.len(), factor);
+                more(ok, w.len(), factor);
+            }
+            (Builder::Region(values), Column::Region(v)) => more(values, v.len(), factor),
+            (Builder::Numeric(values, ..), Column::Number(v)) => more(values, v.len(), factor),
+            _ => {}
+        }
+    }
+
+    /// Appends a prepared batch of the same kind.
+    fn append(&mut self, col: Column) {
+        match (self, col) {
+            (Builder::Exact(all, text), Column::Text(texts, hashes)) => {
+                all.extend(hashes);
+                text.extend(&texts);
+            }
+            (
+                Builder::Name {
+                    hashes: all,
+                    sorted,
+                    text,
+                    ..
+                },
+                Column::Name {
+                    texts,
+                    hashes,
+                    sorted_hashes,
+                },
+            ) => {
+                all.extend(hashes);
+                sorted.extend(sorted_hashes);
+                text.extend(&texts);
+            }
+            (Builder::Date(values), Column::Date(v)) => values.extend(v),
+            (Builder::Nik(values, ok), Column::Nik(v, w)) => {
+                values.extend(v);
+                ok.extend(w);
+            }
+            (Builder::Region(values), Column::Region(v)) => values.extend(v),
+            (Builder::Numeric(values, ..), Column::Number(v)) => values.extend(v),
+            // Builders and columns are made from the same kinds in the same order.
+            _ => unreachable!("a prepared column of another kind than its comparison"),
+        }
+    }
+}
+
 /// How many records share each record's value (by hash; 0 = missing gets 0), in parallel.
 fn value_counts(hashes: &[u64]) -> Vec<u32> {
     let mut order: Vec<(u64, u32)> = hashes
@@ -387,20 +470,54 @@ pub fn pack_nik(s: &[u8]) -> u64 {
 /// Reads a delimited file into a prepared [`Dataset`].
 pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Dataset, LinkError> {
     let mut acc = Accum::new(config);
-    load_one(config, name, input, &mut acc, None)?;
+    load_one(config, name, input, None, &mut acc, None)?;
     Ok(acc.finish(config))
+}
+
+/// One input of [`load_files`]: a name for messages and sources, the bytes, and their size
+/// when known (a file's), which lets the columns be allocated once.
+pub struct Input {
+    /// Named in messages; the source's name when files are sources.
+    pub name: String,
+    /// The delimited text.
+    pub reader: Box<dyn Read + Send>,
+    /// Its size in bytes, when known.
+    pub size: Option<u64>,
+}
+
+impl Input {
+    /// Opens a file; its name is the file's stem.
+    pub fn file(path: &std::path::Path) -> std::io::Result<Input> {
+        let file = std::fs::File::open(path)?;
+        let size = file.metadata().ok().map(|m| m.len());
+        let name = path.file_stem().map_or_else(
+            || path.display().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        Ok(Input {
+            name,
+            reader: Box::new(file),
+            size,
+        })
+    }
+
+    /// Bytes in memory, named.
+    pub fn bytes(name: &str, bytes: &'static [u8]) -> Input {
+        Input {
+            name: name.to_string(),
+            reader: Box::new(bytes),
+            size: Some(bytes.len() as u64),
+        }
+    }
 }
 
 /// Reads several files into one [`Dataset`] (each with its own header, in any column order).
 /// Without a configured source column, each file is a source named after it, so
 /// `mode = "link"` links two files.
-pub fn load_files(
-    config: &Config,
-    inputs: Vec<(String, Box<dyn Read + Send>)>,
-) -> Result<Dataset, LinkError> {
+pub fn load_files(config: &Config, inputs: Vec<Input>) -> Result<Dataset, LinkError> {
     let mut acc = Accum::new(config);
     let by_file = config.input.source.is_none() && inputs.len() > 1;
-    for (k, (name, input)) in inputs.into_iter().enumerate() {
+    for (k, Input { name, reader, size }) in inputs.into_iter().enumerate() {
         let file_source = if by_file {
             if k >= usize::from(u16::MAX) {
                 return Err(LinkError::Input("more than 65,534 input files".into()));
@@ -410,7 +527,7 @@ pub fn load_files(
         } else {
             None
         };
-        load_one(config, &name, input, &mut acc, file_source)?;
+        load_one(config, &name, reader, size, &mut acc, file_source)?;
     }
     Ok(acc.finish(config))
 }
@@ -553,6 +670,7 @@ fn load_one(
     config: &Config,
     name: &str,
     input: impl Read + Send,
+    size_hint: Option<u64>,
     acc: &mut Accum,
     file_source: Option<u16>,
 ) -> Result<(), LinkError> {
@@ -670,18 +788,26 @@ fn load_one(
     };
     // A reader thread cuts the input into blocks of whole records (a cut is a line end with an
     // even number of quotes before it); groups of blocks are parsed and prepared in parallel
-    // (values, phonetic keys, hashes) into columns, then appended in file order, so the result
-    // does not depend on the number of threads.
+    // (values, phonetic keys, hashes) into columns, and an appender thread adds each group to
+    // the columns in file order while the next group is prepared, so the result does not
+    // depend on the number of threads. Block buffers go back to the reader to be refilled, and
+    // the columns are reserved once from the first group's size and the file's, so memory is
+    // neither zeroed nor copied again and again as they grow.
     const BLOCK: usize = 4 << 20;
     let groups = rayon::current_num_threads().max(2);
     type Block = (Vec<u8>, u64);
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Result<Block, LinkError>>(2 * groups);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let (prepared_tx, prepared_rx) = std::sync::mpsc::sync_channel::<(Vec<BatchOut>, usize)>(1);
+    let nrules = rules.len();
     std::thread::scope(|scope| -> Result<(), LinkError> {
         scope.spawn(move || {
             let mut carry: Vec<u8> = Vec::new();
             let mut line = header_lines + 1;
             loop {
-                let mut block = std::mem::take(&mut carry);
+                let mut block = empty_rx.try_recv().unwrap_or_default();
+                block.clear();
+                block.extend_from_slice(&carry);
                 let want = block.len() + BLOCK;
                 block.reserve(BLOCK);
                 let mut eof = false;
@@ -713,7 +839,8 @@ fn load_one(
                     carry = block; // one record longer than a block: read on
                     continue;
                 };
-                carry = block[cut..].to_vec();
+                carry.clear();
+                carry.extend_from_slice(&block[cut..]);
                 block.truncate(cut);
                 let lines = memchr::memchr_iter(b'\n', &block).count() as u64;
                 if !block.is_empty() && full_tx.send(Ok((block, line))).is_err() {
@@ -725,109 +852,139 @@ fn load_one(
                 }
             }
         });
+        let appender = scope.spawn(move || -> Result<(), LinkError> {
+            let mut reserved = false;
+            for (prepared, bytes) in prepared_rx {
+                if !reserved {
+                    reserved = true;
+                    let rows: usize = prepared.iter().map(|o| o.ids.len()).sum();
+                    if let (Some(size), Some(first)) = (size_hint, prepared.first()) {
+                        // The rest of the file at the first group's bytes per record, and a
+                        // little more: an estimate, the columns still grow if it is short.
+                        let left = size.saturating_sub(bytes as u64) as f64;
+                        let per_row = bytes as f64 / rows.max(1) as f64;
+                        let factor = left / per_row * 1.03 / first.ids.len().max(1) as f64;
+                        ids.reserve_like(&first.ids, factor);
+                        sources.reserve((factor * first.ids.len() as f64) as usize + rows);
+                        keys.reserve(((factor * first.ids.len() as f64) as usize + rows) * nrules);
+                        for (b, col) in builders.iter_mut().zip(&first.columns) {
+                            b.reserve_like(col, factor);
+                        }
+                        for (v, out_valid) in validity.iter_mut().zip(&first.validity) {
+                            if let Some(v) = v {
+                                v.reserve((factor * out_valid.len() as f64) as usize + rows);
+                            }
+                        }
+                    }
+                }
+                for out in prepared {
+                    *short_rows += out.short_rows;
+                    ids.extend(&out.ids);
+                    for k in 0..out.ids.len() {
+                        let source = match source_col {
+                            None => file_source.unwrap_or(0),
+                            Some(_) => {
+                                let s = out.sources.get(k);
+                                // Files usually hold one source after another.
+                                match last_source
+                                    .as_ref()
+                                    .filter(|(name, _)| name.as_slice() == s)
+                                {
+                                    Some(&(_, k)) => k,
+                                    None => match source_index.get(s) {
+                                        Some(&k) => {
+                                            *last_source = Some((s.to_vec(), k));
+                                            k
+                                        }
+                                        None => {
+                                            let k = source_names.len() as u16;
+                                            if k == u16::MAX {
+                                                return Err(LinkError::Input(format!(
+                                            "{name}: more than 65,534 distinct sources; is input.source the right column?"
+                                        )));
+                                            }
+                                            source_names
+                                                .push(String::from_utf8_lossy(s).into_owned());
+                                            source_index.insert(s.to_vec(), k);
+                                            *last_source = Some((s.to_vec(), k));
+                                            k
+                                        }
+                                    },
+                                }
+                            }
+                        };
+                        sources.push(source);
+                    }
+                    for (b, col) in builders.iter_mut().zip(out.columns) {
+                        b.append(col);
+                    }
+                    for (v, out_valid) in validity.iter_mut().zip(out.validity) {
+                        if let Some(v) = v {
+                            v.extend(out_valid);
+                        }
+                    }
+                    // Batch keys are per rule: interleave them row-major.
+                    let rows = out.ids.len();
+                    keys.reserve(rows * nrules);
+                    for i in 0..rows {
+                        keys.extend(out.keys.iter().map(|k| k[i]));
+                    }
+                }
+            }
+            Ok(())
+        });
         let mut group: Vec<Block> = Vec::with_capacity(groups);
         let mut finished = false;
+        let mut failed = None;
         while !finished {
             group.clear();
             while group.len() < groups {
                 match full_rx.recv() {
-                    Ok(message) => group.push(message?),
+                    Ok(Ok(block)) => group.push(block),
+                    Ok(Err(e)) => {
+                        failed = Some(e);
+                        finished = true;
+                        break;
+                    }
                     Err(_) => {
                         finished = true;
                         break;
                     }
                 }
             }
-            let prepared: Vec<BatchOut> = group
+            if failed.is_some() || group.is_empty() {
+                break;
+            }
+            let prepared = group
                 .par_iter()
                 .map(|(bytes, line)| prep.block(bytes, *line, name))
-                .collect::<Result<_, _>>()?;
-            for out in prepared {
-                *short_rows += out.short_rows;
-                ids.extend(&out.ids);
-                for k in 0..out.ids.len() {
-                    let source = match source_col {
-                        None => file_source.unwrap_or(0),
-                        Some(_) => {
-                            let s = out.sources.get(k);
-                            // Files usually hold one source after another.
-                            match last_source
-                                .as_ref()
-                                .filter(|(name, _)| name.as_slice() == s)
-                            {
-                                Some(&(_, k)) => k,
-                                None => match source_index.get(s) {
-                                    Some(&k) => {
-                                        *last_source = Some((s.to_vec(), k));
-                                        k
-                                    }
-                                    None => {
-                                        let k = source_names.len() as u16;
-                                        if k == u16::MAX {
-                                            return Err(LinkError::Input(format!(
-                                            "{name}: more than 65,534 distinct sources; is input.source the right column?"
-                                        )));
-                                        }
-                                        source_names.push(String::from_utf8_lossy(s).into_owned());
-                                        source_index.insert(s.to_vec(), k);
-                                        *last_source = Some((s.to_vec(), k));
-                                        k
-                                    }
-                                },
-                            }
-                        }
-                    };
-                    sources.push(source);
-                }
-                for (b, col) in builders.iter_mut().zip(out.columns) {
-                    match (b, col) {
-                        (Builder::Exact(all, text), Column::Text(texts, hashes)) => {
-                            all.extend(hashes);
-                            text.extend(&texts);
-                        }
-                        (
-                            Builder::Name {
-                                hashes: all,
-                                sorted,
-                                text,
-                                ..
-                            },
-                            Column::Name {
-                                texts,
-                                hashes,
-                                sorted_hashes,
-                                ..
-                            },
-                        ) => {
-                            all.extend(hashes);
-                            sorted.extend(sorted_hashes);
-                            text.extend(&texts);
-                        }
-                        (Builder::Date(values), Column::Date(v)) => values.extend(v),
-                        (Builder::Nik(values, ok), Column::Nik(v, w)) => {
-                            values.extend(v);
-                            ok.extend(w);
-                        }
-                        (Builder::Region(values), Column::Region(v)) => values.extend(v),
-                        (Builder::Numeric(values, ..), Column::Number(v)) => values.extend(v),
-                        // Builders and columns are made from the same kinds in the same order.
-                        _ => unreachable!("a prepared column of another kind than its comparison"),
+                .collect::<Result<Vec<BatchOut>, _>>();
+            let bytes = group.iter().map(|(b, _)| b.len()).sum();
+            for (block, _) in group.drain(..) {
+                let _ = empty_tx.send(block);
+            }
+            match prepared {
+                // The appender stops only on an error, which its join reports.
+                Ok(prepared) => {
+                    if prepared_tx.send((prepared, bytes)).is_err() {
+                        break;
                     }
                 }
-                for (v, out_valid) in validity.iter_mut().zip(out.validity) {
-                    if let Some(v) = v {
-                        v.extend(out_valid);
-                    }
-                }
-                // Batch keys are per rule: interleave them row-major.
-                let rows = out.ids.len();
-                keys.reserve(rows * rules.len());
-                for i in 0..rows {
-                    keys.extend(out.keys.iter().map(|k| k[i]));
+                Err(e) => {
+                    failed = Some(e);
+                    break;
                 }
             }
         }
-        Ok(())
+        drop(prepared_tx);
+        drop(full_rx);
+        let appended = appender
+            .join()
+            .unwrap_or_else(|_| Err(LinkError::Input(format!("{name}: the appender failed"))));
+        match failed {
+            Some(e) => Err(e),
+            None => appended,
+        }
     })?;
     Ok(())
 }

@@ -221,9 +221,9 @@ u_sample_pairs = 100
 "#,
     )
     .expect("config");
-    let inputs: Vec<(String, Box<dyn std::io::Read + Send>)> = vec![
-        ("agency_a".to_string(), Box::new(a.as_bytes())),
-        ("agency_b".to_string(), Box::new(b.as_bytes())),
+    let inputs = vec![
+        dtsen_link::data::Input::bytes("agency_a", a.as_bytes()),
+        dtsen_link::data::Input::bytes("agency_b", b.as_bytes()),
     ];
     let data = dtsen_link::data::load_files(&config, inputs).expect("load");
     assert_eq!(data.len(), 6);
