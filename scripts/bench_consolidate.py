@@ -8,7 +8,7 @@ registry, and `dtsen export`. Person-level matching is evaluated with `dtsen lin
 `persons-clusters.csv`. The table goes between the `bench:consolidate` markers of
 BENCHMARKS.md.
 
-usage: python3 scripts/bench_consolidate.py [--cases regency,province35-2m] [--work DIR]
+usage: python3 scripts/bench_consolidate.py [--cases regency,surabaya,province35-2m,province35-2m-whole] [--work DIR]
 Needs: a release build (cargo build --release) and GNU time (apt-get install time).
 """
 import argparse
@@ -23,12 +23,19 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_link import DTSEN, ROOT, cpu, run, timed  # noqa: E402
 
-# name: (region, persons (None = the real population), seed, what it is)
+# name: (region, persons (None = the real population), seed, what it is, extra arguments)
 CASES = {
-    "regency": ("35.71", None, 7, "Kota Kediri, full size (the issue's regency)"),
-    "province35-1m": ("35", 1_000_000, 35, "Jawa Timur, all 38 regencies, scaled to 1M persons"),
-    "province35-2m": ("35", 2_000_000, 35, "Jawa Timur, all 38 regencies, scaled to 2M persons"),
-    "province35-4m": ("35", 4_000_000, 35, "Jawa Timur, all 38 regencies, scaled to 4M persons"),
+    "regency": ("35.71", None, 7, "Kota Kediri, full size (the issue's regency)", []),
+    "surabaya": ("35.78", None, 8, "Kota Surabaya, full size", []),
+    "largest35": ("35.24", None, 24, "Kabupaten Lamongan, full size: the generator's largest regency "
+                  "of Jawa Timur (5.5% of its records), the memory a partitioned run of the whole "
+                  "province needs", []),
+    "province35-1m": ("35", 1_000_000, 35, "Jawa Timur, all 38 regencies, scaled to 1M persons", []),
+    "province35-2m": ("35", 2_000_000, 35, "Jawa Timur, all 38 regencies, scaled to 2M persons, "
+                      "one regency at a time", []),
+    "province35-2m-whole": ("35", 2_000_000, 35, "the same, whole in memory (`--partition none`)",
+                            ["--partition", "none"]),
+    "province35-4m": ("35", 4_000_000, 35, "Jawa Timur, all 38 regencies, scaled to 4M persons", []),
 }
 
 
@@ -36,11 +43,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", default="regency,province35-2m")
     ap.add_argument("--work", default=os.path.join(ROOT, "target", "bench-consolidate"))
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the table's rows of cases not run this time (marked as earlier runs)")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     rows = []
     for case in args.cases.split(","):
-        region, persons, seed, what = CASES[case]
+        region, persons, seed, what, extra = CASES[case]
         d = os.path.join(args.work, case)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -52,7 +61,8 @@ def main():
         db = "sqlite://" + os.path.join(d, "dtsen.db")
         work = os.path.join(d, "cons")
         wall, rss = timed([DTSEN, "consolidate", "--sources", src, "--snapshot", "2026Q3",
-                           "--work", work, "--db", db, "--retrain"], os.path.join(d, "consolidate.log"))
+                           "--work", work, "--db", db, "--retrain"] + extra,
+                          os.path.join(d, "consolidate.log"))
         report = json.load(open(os.path.join(work, "consolidation-report.json")))
         ingest = json.load(open(os.path.join(work, "ingested", "ingest-report.json")))
         ewall, erss = timed([DTSEN, "export", "--snapshot", "2026Q3", "--db", db,
@@ -72,7 +82,10 @@ def main():
             "store": t["store"] / 1000, "export": ewall, "export_rss": erss,
             "f1": e["pairwise"]["f1"], "precision": e["pairwise"]["precision"], "recall": e["pairwise"]["recall"],
             "reconciles": report["reconciliation"]["reconciles"],
+            "partitions": report.get("partitions", 1),
         })
+        # Keep the disk free for the next case: the sources and the registry are regenerated.
+        shutil.rmtree(d, ignore_errors=True)
         print(rows[-1], flush=True)
     today = datetime.date.today().isoformat()
     lines = [
@@ -82,19 +95,26 @@ def main():
         "the stage columns are the report's own timings. Matching quality: `dtsen link eval` on "
         "`persons-clusters.csv` against the generator's truth.",
         "",
-        "| case | source rows | person records | snapshot persons | families | consolidate wall s | peak MiB | "
-        "ingest s | matching s | golden records s | store s | export s | matching P | R | F1 | reconciles |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| case | source rows | person records | snapshot persons | families | partitions | consolidate wall s | peak MiB | "
+        "ingest s | matching s | golden records s | store s | export s | export peak MiB | matching P | R | F1 | reconciles |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['what']} ({r['region']}, seed {r['seed']}) | {r['rows']:,} | {r['records']:,} | {r['persons']:,} | "
-            f"{r['families']:,} | {r['wall']:.1f} | {r['rss']:.0f} | {r['ingest']:.1f} | {r['matching']:.1f} | "
-            f"{r['golden']:.1f} | {r['store']:.1f} | {r['export']:.1f} | {r['precision']:.4f} | {r['recall']:.4f} | "
+            f"{r['families']:,} | {r['partitions']} | {r['wall']:.1f} | {r['rss']:.0f} | {r['ingest']:.1f} | {r['matching']:.1f} | "
+            f"{r['golden']:.1f} | {r['store']:.1f} | {r['export']:.1f} | {r['export_rss']:.0f} | {r['precision']:.4f} | {r['recall']:.4f} | "
             f"{r['f1']:.4f} | {'yes' if r['reconciles'] else 'NO'} |")
-    section = "\n".join(lines)
     path = os.path.join(ROOT, "BENCHMARKS.md")
     text = open(path).read()
+    if args.keep:
+        old = re.search(r"<!-- bench:consolidate:begin -->(.*?)<!-- bench:consolidate:end -->", text, re.S)
+        ran = [r["what"] for r in rows]
+        for line in (old.group(1).splitlines() if old else []):
+            if line.startswith("| ") and not line.startswith("| case") and not any(
+                    line.startswith(f"| {w} (") or line.startswith(f"| (earlier run) {w} (") for w in ran):
+                lines.append(line if line.startswith("| (earlier run)") else "| (earlier run) " + line[2:])
+    section = "\n".join(lines)
     begin, end = "<!-- bench:consolidate:begin -->", "<!-- bench:consolidate:end -->"
     block = f"{begin}\n{section}\n{end}"
     if begin in text:

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use dtsen_consolidate::{output, persist, Options, Rules};
+use dtsen_consolidate::{batch, output, persist, Options, Rules};
 use dtsen_core::RegionTable;
 
 #[derive(clap::Args)]
@@ -44,6 +44,22 @@ pub(crate) struct ConsolidateArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Consolidate one regency at a time, so memory is that of the largest regency, not of the
+    /// input: `auto` splits when the input spans more than one regency, `regency` always,
+    /// `none` holds the whole input in memory.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub partition: PartitionMode,
+}
+
+/// How `dtsen consolidate` splits its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum PartitionMode {
+    /// By regency when the input spans more than one.
+    Auto,
+    /// Always by regency.
+    Regency,
+    /// Never.
+    None,
 }
 
 #[derive(clap::Args)]
@@ -158,21 +174,44 @@ pub(crate) fn consolidate(a: ConsolidateArgs) -> Result<serde_json::Value> {
         ingested.display(),
         a.snapshot
     );
-    let c = dtsen_consolidate::consolidate(&ingested, &a.work, &opts, &known)
-        .with_context(|| format!("consolidating {}", ingested.display()))?;
     let ingest_report: Option<serde_json::Value> =
         std::fs::read_to_string(ingested.join("ingest-report.json"))
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok());
-    let mut report = output::write(&c, &a.work, ingest_report.as_ref(), RegionTable::official())
-        .with_context(|| format!("writing into {}", a.work.display()))?;
-    output::write_person_clusters(&c, &a.work.join("persons-clusters.csv"))?;
-    let t = Instant::now();
-    let saved = rt
-        .block_on(persist::save(store.as_ref(), &c, &report, &known))
-        .with_context(|| format!("saving snapshot {} into {}", a.snapshot, a.db))?;
-    let store_ms = t.elapsed().as_millis() as u64;
+    let split = match a.partition {
+        PartitionMode::Auto => batch::Split::Auto,
+        PartitionMode::Regency => batch::Split::Regency,
+        PartitionMode::None => batch::Split::None,
+    };
+    let run = rt
+        .block_on(batch::run(
+            store.as_ref(),
+            &ingested,
+            &a.work,
+            opts,
+            known,
+            split,
+            ingest_report.as_ref(),
+            RegionTable::official(),
+            |m| eprintln!("{m}"),
+        ))
+        .with_context(|| {
+            format!(
+                "consolidating {} into snapshot {} of {}",
+                ingested.display(),
+                a.snapshot,
+                a.db
+            )
+        })?;
+    let batch::Run {
+        mut report,
+        saved,
+        store_ms,
+        split_ms,
+        ..
+    } = run;
     report["timings_ms"]["store"] = store_ms.into();
+    report["timings_ms"]["split"] = split_ms.into();
     report["timings_ms"]["total"] = (started.elapsed().as_millis() as u64).into();
     report["peak_rss_bytes"] = crate::bench::peak_rss_bytes().into();
     report["store"] = serde_json::json!({
@@ -261,6 +300,7 @@ pub(crate) fn demo(dir: &Path) -> Result<()> {
         retrain: true,
         replace_draft: false,
         json: false,
+        partition: PartitionMode::Auto,
     })?;
     let e = crate::link::evaluate_files(
         &work.join("persons-clusters.csv"),

@@ -163,6 +163,9 @@ pub struct Exported {
     pub members: u64,
 }
 
+/// Families read per page.
+const PAGE: i64 = 20_000;
+
 /// Writes snapshot `id` from the store into `out`.
 pub async fn export(
     store: &dyn Store,
@@ -185,8 +188,6 @@ pub async fn export(
         None => store.snapshot_model(id).await?,
     };
     let model_version = model_version.as_deref();
-    let families = store.snapshot_families(id).await?;
-    let members = store.snapshot_members(id).await?;
     let families_file = out.join(format!("keluarga_dtsen_{id}.csv"));
     let members_file = out.join(format!("anggota_dtsen_{id}.csv"));
     let err = |p: &Path| {
@@ -200,77 +201,100 @@ pub async fn export(
             .from_path(p)
             .map_err(err(p))
     };
-    let mut w = writer(&families_file)?;
+    let mut fw = writer(&families_file)?;
     let header = family_header();
-    w.write_record(&header).map_err(err(&families_file))?;
+    fw.write_record(&header).map_err(err(&families_file))?;
+    let mut mw = writer(&members_file)?;
+    mw.write_record(MEMBER_COLUMNS)
+        .map_err(err(&members_file))?;
     let opt = |v: Option<String>| v.unwrap_or_default();
-    for f in &families {
-        let attrs = parse(f.attrs.as_deref());
-        let fields = crate::persist::decode(&attrs, &schema.family);
-        let field = |name: &str| value_of(&fields, name);
-        let desa = f.kode_desa.as_str();
-        let row: Vec<String> = header
-            .iter()
-            .map(|&c| match c {
-                "id_keluarga_dtsen" => f.family_id.to_string(),
-                "nomor_kartu_keluarga" => opt(f.kk.clone()),
-                "jumlah_anggota_keluarga" => f.members.to_string(),
-                "kode_provinsi" => desa.get(..2).unwrap_or("").to_owned(),
-                "kode_kabupaten_kota" => desa.get(..4).unwrap_or("").to_owned(),
-                "kode_kecamatan" => desa.get(..6).unwrap_or("").to_owned(),
-                "kode_kelurahan_desa" => desa.to_owned(),
-                "skor_kesejahteraan" => opt(f.score.map(|s| format!("{s:.2}"))),
-                "peringkat_nasional" => opt(f.rank_national.map(|r| r.to_string())),
-                "desil_nasional" => opt(f.desil_nasional.map(|d| d.to_string())),
-                "desil_provinsi" => opt(f.desil_provinsi.map(|d| d.to_string())),
-                "desil_kabupaten_kota" => opt(f.desil_kabupaten_kota.map(|d| d.to_string())),
-                "versi_model" => {
-                    if f.score.is_some() {
-                        model_version.unwrap_or("").to_owned()
-                    } else {
-                        String::new()
+    let (mut n_families, mut n_members) = (0u64, 0u64);
+    // Page by page (families in key order, then their members), so memory is one page's
+    // whatever the snapshot's size; the files are in (province, family, person) order.
+    let mut after: (String, i64) = (String::new(), i64::MIN);
+    loop {
+        let families = store
+            .snapshot_families_page(id, (&after.0, after.1), PAGE)
+            .await?;
+        let Some(last) = families.last() else {
+            break;
+        };
+        after = (last.kode_provinsi.clone(), last.family_id);
+        let mut members = Vec::new();
+        for same in families.chunk_by(|a, b| a.kode_provinsi == b.kode_provinsi) {
+            let (lo, hi) = (same[0].family_id, same[same.len() - 1].family_id);
+            members.extend(
+                store
+                    .snapshot_members_between(id, &same[0].kode_provinsi, lo, hi)
+                    .await?,
+            );
+        }
+        for f in &families {
+            let attrs = parse(f.attrs.as_deref());
+            let fields = crate::persist::decode(&attrs, &schema.family);
+            let field = |name: &str| value_of(&fields, name);
+            let desa = f.kode_desa.as_str();
+            let row: Vec<String> = header
+                .iter()
+                .map(|&c| match c {
+                    "id_keluarga_dtsen" => f.family_id.to_string(),
+                    "nomor_kartu_keluarga" => opt(f.kk.clone()),
+                    "jumlah_anggota_keluarga" => f.members.to_string(),
+                    "kode_provinsi" => desa.get(..2).unwrap_or("").to_owned(),
+                    "kode_kabupaten_kota" => desa.get(..4).unwrap_or("").to_owned(),
+                    "kode_kecamatan" => desa.get(..6).unwrap_or("").to_owned(),
+                    "kode_kelurahan_desa" => desa.to_owned(),
+                    "skor_kesejahteraan" => opt(f.score.map(|s| format!("{s:.2}"))),
+                    "peringkat_nasional" => opt(f.rank_national.map(|r| r.to_string())),
+                    "desil_nasional" => opt(f.desil_nasional.map(|d| d.to_string())),
+                    "desil_provinsi" => opt(f.desil_provinsi.map(|d| d.to_string())),
+                    "desil_kabupaten_kota" => opt(f.desil_kabupaten_kota.map(|d| d.to_string())),
+                    "versi_model" => {
+                        if f.score.is_some() {
+                            model_version.unwrap_or("").to_owned()
+                        } else {
+                            String::new()
+                        }
                     }
-                }
-                "status_kelengkapan" => opt(f.status_kelengkapan.clone()),
-                "nama_kepala_keluarga" => text(attrs.get("kepala")),
-                other => field(other),
-            })
-            .collect();
-        w.write_record(&row).map_err(err(&families_file))?;
+                    "status_kelengkapan" => opt(f.status_kelengkapan.clone()),
+                    "nama_kepala_keluarga" => text(attrs.get("kepala")),
+                    other => field(other),
+                })
+                .collect();
+            fw.write_record(&row).map_err(err(&families_file))?;
+        }
+        for m in &members {
+            let attrs = parse(m.attrs.as_deref());
+            let fields = crate::persist::decode(&attrs, &schema.person);
+            let field = |name: &str| value_of(&fields, name);
+            let row: Vec<String> = MEMBER_COLUMNS
+                .iter()
+                .map(|&c| match c {
+                    "nomor_induk_kependudukan" => opt(m.nik.clone()),
+                    "id_keluarga_dtsen" => m.family_id.to_string(),
+                    "status_hubungan_keluarga" => opt(m.relationship.map(|r| r.to_string())),
+                    "status_padan_dukcapil" => opt(m.status_padan.clone()),
+                    "nomor_kartu_keluarga" => text(attrs.get("kk")),
+                    "status_keberadaan" => text(attrs.get("keberadaan")),
+                    "sumber_data" => text(attrs.get("sumber_data")),
+                    other => field(other),
+                })
+                .collect();
+            mw.write_record(&row).map_err(err(&members_file))?;
+        }
+        n_families += families.len() as u64;
+        n_members += members.len() as u64;
     }
-    w.flush().map_err(|source| ConsolidateError::Io {
-        path: families_file.display().to_string(),
-        source,
-    })?;
-    let mut w = writer(&members_file)?;
-    w.write_record(MEMBER_COLUMNS).map_err(err(&members_file))?;
-    for m in &members {
-        let attrs = parse(m.attrs.as_deref());
-        let fields = crate::persist::decode(&attrs, &schema.person);
-        let field = |name: &str| value_of(&fields, name);
-        let row: Vec<String> = MEMBER_COLUMNS
-            .iter()
-            .map(|&c| match c {
-                "nomor_induk_kependudukan" => opt(m.nik.clone()),
-                "id_keluarga_dtsen" => m.family_id.to_string(),
-                "status_hubungan_keluarga" => opt(m.relationship.map(|r| r.to_string())),
-                "status_padan_dukcapil" => opt(m.status_padan.clone()),
-                "nomor_kartu_keluarga" => text(attrs.get("kk")),
-                "status_keberadaan" => text(attrs.get("keberadaan")),
-                "sumber_data" => text(attrs.get("sumber_data")),
-                other => field(other),
-            })
-            .collect();
-        w.write_record(&row).map_err(err(&members_file))?;
+    for (mut w, path) in [(fw, &families_file), (mw, &members_file)] {
+        w.flush().map_err(|source| ConsolidateError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
     }
-    w.flush().map_err(|source| ConsolidateError::Io {
-        path: members_file.display().to_string(),
-        source,
-    })?;
     Ok(Exported {
         families_file,
-        families: families.len() as u64,
+        families: n_families,
         members_file,
-        members: members.len() as u64,
+        members: n_members,
     })
 }

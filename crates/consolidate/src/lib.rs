@@ -12,8 +12,10 @@
 //! files, the field-check list and the report; [`persist`] writes the snapshot into the store;
 //! [`export`] writes the DTSEN export files from a stored snapshot.
 
+pub mod batch;
 pub mod export;
 pub mod output;
+pub mod partition;
 pub mod persist;
 pub mod ranking;
 pub mod rules;

@@ -272,20 +272,95 @@ pub async fn save(
     report: &Json,
     known: &KnownIds,
 ) -> Result<Saved> {
-    if let Some(status) = store.snapshot_status(&c.snapshot).await? {
+    let mut w = begin(store, &c.snapshot).await?;
+    add(store, &mut w, c, known).await?;
+    finish(store, w, c.as_of, report).await
+}
+
+/// A draft snapshot being written, in one piece or partition by partition (one regency at a
+/// time): [`begin`], [`add`] per partition, [`finish`].
+pub struct Writing {
+    snapshot: String,
+    /// Memberships open in the store that no partition has confirmed yet: those left at the
+    /// end are ended on the snapshot date.
+    still_open: HashSet<(String, i64, i64)>,
+    /// What was written so far.
+    pub saved: Saved,
+}
+
+/// Creates draft snapshot `snapshot` (refused if it exists) and reads the open memberships.
+pub async fn begin(store: &dyn Store, snapshot: &str) -> Result<Writing> {
+    if let Some(status) = store.snapshot_status(snapshot).await? {
         return Err(ConsolidateError::Snapshot(format!(
-            "snapshot {} already exists ({status}); snapshots are never rewritten: choose a new id \
-             (e.g. the next quarter) or use a new database",
-            c.snapshot
+            "snapshot {snapshot} already exists ({status}); snapshots are never rewritten: choose a new id \
+             (e.g. the next quarter) or use a new database"
+        )));
+    }
+    store.create_snapshot(snapshot, None).await?;
+    let still_open = store
+        .open_memberships()
+        .await?
+        .into_iter()
+        .map(|m| (m.kode_provinsi, m.family_id, m.person_id))
+        .collect();
+    Ok(Writing {
+        snapshot: snapshot.to_owned(),
+        still_open,
+        saved: Saved::default(),
+    })
+}
+
+/// Ends the memberships no partition confirmed and saves the report.
+pub async fn finish(
+    store: &dyn Store,
+    w: Writing,
+    as_of: dtsen_core::date::Date,
+    report: &Json,
+) -> Result<Saved> {
+    let Writing {
+        snapshot,
+        still_open,
+        mut saved,
+    } = w;
+    let clock = std::time::Instant::now();
+    let mut ended: Vec<(String, i64, i64)> = still_open.into_iter().collect();
+    ended.sort();
+    saved.memberships_ended = store.end_memberships(&ended, &as_of.to_string()).await?;
+    store
+        .save_snapshot_report(&snapshot, &report.to_string())
+        .await?;
+    lap_into(&mut saved, "memberships", clock);
+    Ok(saved)
+}
+
+fn lap_into(saved: &mut Saved, step: &'static str, since: std::time::Instant) {
+    let ms = since.elapsed().as_millis() as u64;
+    match saved.timings.iter_mut().find(|(k, _)| *k == step) {
+        Some(e) => e.1 += ms,
+        None => saved.timings.push((step, ms)),
+    }
+}
+
+/// Writes one consolidation (the whole input, or one partition) into the snapshot `begin`
+/// created: persons, families, KK history, memberships opened, disputed fields, and the
+/// snapshot's families and members.
+pub async fn add(
+    store: &dyn Store,
+    w: &mut Writing,
+    c: &Consolidation,
+    known: &KnownIds,
+) -> Result<()> {
+    if c.snapshot != w.snapshot {
+        return Err(ConsolidateError::Snapshot(format!(
+            "a consolidation of snapshot {} cannot be added to snapshot {}",
+            c.snapshot, w.snapshot
         )));
     }
     let as_of = c.as_of.to_string();
-    let mut saved = Saved::default();
+    let saved = &mut w.saved;
     let mut clock = std::time::Instant::now();
     let mut lap = |saved: &mut Saved, step: &'static str| {
-        saved
-            .timings
-            .push((step, clock.elapsed().as_millis() as u64));
+        lap_into(saved, step, clock);
         clock = std::time::Instant::now();
     };
     let name_std = c.records.try_col("name_std");
@@ -335,13 +410,15 @@ pub async fn save(
         .collect();
     let first_load = known.persons.is_empty() && known.families.is_empty();
     if first_load {
-        saved.persons = store.bulk_persons(&persons).await?;
-        saved.families = store.bulk_families(&families).await?;
+        saved.persons += store.bulk_persons(&persons).await?;
+        saved.families += store.bulk_families(&families).await?;
     } else {
-        saved.persons = store.upsert_persons(&persons).await?;
-        saved.families = store.upsert_families(&families).await?;
+        saved.persons += store.upsert_persons(&persons).await?;
+        saved.families += store.upsert_families(&families).await?;
     }
-    lap(&mut saved, "persons_families");
+    drop(persons);
+    drop(families);
+    lap(saved, "persons_families");
     // KK history: a family seen for the first time starts its KK on the snapshot date.
     let new_kk: Vec<KkHistoryRow> = c
         .families
@@ -357,22 +434,15 @@ pub async fn save(
         })
         .collect();
     store.bulk_kk_history(&new_kk).await?;
-    // Memberships: open the new, end those that are no longer true.
+    // Memberships: open the new ones; those still true are no longer waiting to be ended.
     let rel_k = c.rules.person_field("relationship");
-    let open: HashSet<(String, i64, i64)> = store
-        .open_memberships()
-        .await?
-        .into_iter()
-        .map(|m| (m.kode_provinsi, m.family_id, m.person_id))
-        .collect();
-    let mut want: HashSet<(String, i64, i64)> = HashSet::new();
     let mut opened = Vec::new();
     for f in &c.families {
         let prov = province(&f.region);
         for &m in &f.members {
             let p = &c.persons[m as usize];
             let key = (prov.clone(), f.id, p.id);
-            if !open.contains(&key) {
+            if !w.still_open.remove(&key) {
                 opened.push(MembershipRow {
                     kode_provinsi: prov.clone(),
                     family_id: f.id,
@@ -382,15 +452,11 @@ pub async fn save(
                     valid_to: None,
                 });
             }
-            want.insert(key);
         }
     }
-    let mut ended: Vec<(String, i64, i64)> =
-        open.into_iter().filter(|k| !want.contains(k)).collect();
-    ended.sort();
-    saved.memberships_ended = store.end_memberships(&ended, &as_of).await?;
-    saved.memberships_opened = store.bulk_memberships(&opened).await?;
-    lap(&mut saved, "memberships");
+    saved.memberships_opened += store.bulk_memberships(&opened).await?;
+    drop(opened);
+    lap(saved, "memberships");
     // Provenance of disputed fields: the chosen value and every other one.
     let line = col("line");
     let fline = c.family_records.try_col("line");
@@ -448,10 +514,9 @@ pub async fn save(
             });
         }
     }
-    saved.field_values = store.bulk_field_values(&values).await?;
-    lap(&mut saved, "field_values");
-    // The snapshot.
-    store.create_snapshot(&c.snapshot, None).await?;
+    saved.field_values += store.bulk_field_values(&values).await?;
+    drop(values);
+    lap(saved, "field_values");
     // Families and their members in slices, so the rows (with their golden records as JSON)
     // never all sit in memory at once.
     for chunk in c.families.chunks(CHUNK) {
@@ -496,9 +561,6 @@ pub async fn save(
             .collect();
         saved.snapshot_members += store.add_snapshot_members(&c.snapshot, &members).await?;
     }
-    lap(&mut saved, "snapshot_members");
-    store
-        .save_snapshot_report(&c.snapshot, &report.to_string())
-        .await?;
-    Ok(saved)
+    lap(saved, "snapshot_members");
+    Ok(())
 }

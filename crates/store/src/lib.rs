@@ -376,6 +376,23 @@ pub trait Store: WebStore + Send + Sync {
     async fn snapshot_families(&self, id: &str) -> Result<Vec<SnapshotFamilyRow>>;
     /// Every member of a snapshot, by province, family and person id.
     async fn snapshot_members(&self, id: &str) -> Result<Vec<SnapshotMemberRow>>;
+    /// At most `limit` families of a snapshot after `(kode_provinsi, family_id)` = `after`, in
+    /// that order: a whole snapshot read page by page (`("", i64::MIN)` for the first page).
+    async fn snapshot_families_page(
+        &self,
+        id: &str,
+        after: (&str, i64),
+        limit: i64,
+    ) -> Result<Vec<SnapshotFamilyRow>>;
+    /// The members of a snapshot's families in one province with ids from `lo` to `hi`
+    /// (inclusive), by family and person id.
+    async fn snapshot_members_between(
+        &self,
+        id: &str,
+        kode_provinsi: &str,
+        lo: i64,
+        hi: i64,
+    ) -> Result<Vec<SnapshotMemberRow>>;
     /// Dashboard figures for a region (any level) in a snapshot.
     async fn region_aggregate(
         &self,
