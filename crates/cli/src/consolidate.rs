@@ -49,6 +49,10 @@ pub(crate) struct ConsolidateArgs {
     /// `none` holds the whole input in memory.
     #[arg(long, value_enum, default_value = "auto")]
     pub partition: PartitionMode,
+    /// Consolidate and write the return files, lists and report, but write nothing into the
+    /// registry (a preview of the quarter; the registry is only read, for the ids it gave out).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// How `dtsen consolidate` splits its input.
@@ -143,7 +147,12 @@ pub(crate) fn consolidate(a: ConsolidateArgs) -> Result<serde_json::Value> {
             .context("loading the region table")?;
         anyhow::Ok(store)
     })?;
-    match rt.block_on(store.snapshot_status(&a.snapshot))?.as_deref() {
+    let status = if a.dry_run {
+        None
+    } else {
+        rt.block_on(store.snapshot_status(&a.snapshot))?
+    };
+    match status.as_deref() {
         Some("draft") if a.replace_draft => {
             rt.block_on(store.delete_draft(&a.snapshot))
                 .with_context(|| format!("removing the draft snapshot {}", a.snapshot))?;
@@ -185,7 +194,7 @@ pub(crate) fn consolidate(a: ConsolidateArgs) -> Result<serde_json::Value> {
     };
     let run = rt
         .block_on(batch::run(
-            store.as_ref(),
+            (!a.dry_run).then_some(store.as_ref()),
             &ingested,
             &a.work,
             opts,
@@ -216,6 +225,7 @@ pub(crate) fn consolidate(a: ConsolidateArgs) -> Result<serde_json::Value> {
     report["peak_rss_bytes"] = crate::bench::peak_rss_bytes().into();
     report["store"] = serde_json::json!({
         "db": a.db,
+        "dry_run": a.dry_run,
         "persons": saved.persons,
         "families": saved.families,
         "memberships_opened": saved.memberships_opened,
@@ -232,10 +242,14 @@ pub(crate) fn consolidate(a: ConsolidateArgs) -> Result<serde_json::Value> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", output::summary(&report));
-        println!(
-            "\nSnapshot {} (draft) in {}: {} families, {} members; {} memberships opened, {} ended.",
-            a.snapshot, a.db, saved.snapshot_families, saved.snapshot_members, saved.memberships_opened, saved.memberships_ended
-        );
+        if a.dry_run {
+            println!("\nDry run: nothing was written into {}.", a.db);
+        } else {
+            println!(
+                "\nSnapshot {} (draft) in {}: {} families, {} members; {} memberships opened, {} ended.",
+                a.snapshot, a.db, saved.snapshot_families, saved.snapshot_members, saved.memberships_opened, saved.memberships_ended
+            );
+        }
         println!(
             "Return files, field-check list, conflicts and coverage: {} ({:.1} s)",
             a.work.display(),
@@ -301,6 +315,7 @@ pub(crate) fn demo(dir: &Path) -> Result<()> {
         replace_draft: false,
         json: false,
         partition: PartitionMode::Auto,
+        dry_run: false,
     })?;
     let e = crate::link::evaluate_files(
         &work.join("persons-clusters.csv"),

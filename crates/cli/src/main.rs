@@ -167,7 +167,22 @@ struct GenerateArgs {
     json: bool,
 }
 
+/// `mi_option_purge_delay` in mimalloc 2.x's `mi_option_t` (include/mimalloc.h).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> Result<()> {
+    // mimalloc gives freed memory back to the OS 10 ms after it is freed. On a VM whose host
+    // reclaims the guest's free memory, touching it again costs a fault per page: system time
+    // was a third of `dtsen link`'s CPU at 5.4M records, and every batch step frees and
+    // reallocates the same few gigabytes within seconds. Keep freed memory for reuse (the
+    // process's footprint stays at its peak, which it reaches anyway); measured in
+    // BENCHMARKS.md ("Matching engine").
+    // SAFETY: a plain setter of one allocator option (an integer), called before any thread is
+    // started; the only unsafe code in the workspace.
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1)
+    };
     let cli = Cli::parse();
     match cli.command {
         Command::Generate(args) => generate(args),

@@ -16,7 +16,7 @@ use crate::{output, partition, ConsolidateError, KnownIds, Options, Result};
 /// How a run splits its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Split {
-    /// By regency when the input spans more than one.
+    /// By regency when SIAK's rows span more than one.
     Auto,
     /// Always by regency.
     Regency,
@@ -40,10 +40,11 @@ pub struct Run {
 }
 
 /// Consolidates `ingested` into draft snapshot `opts.snapshot` of `store`, writing the return
-/// files, lists and report into `work`. `progress` hears what is going on.
+/// files, lists and report into `work`; without a store (a dry run), only the files are
+/// written. `progress` hears what is going on.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
-    store: &dyn Store,
+    store: Option<&dyn Store>,
     ingested: &Path,
     work: &Path,
     mut opts: Options,
@@ -56,7 +57,7 @@ pub async fn run(
     let split = match split {
         Split::None => false,
         Split::Regency => true,
-        Split::Auto => partition::regencies(ingested)?.len() > 1,
+        Split::Auto => partition::several_regencies(ingested)?,
     };
     let t = Instant::now();
     // (key, input, work, person records)
@@ -92,6 +93,7 @@ pub async fn run(
     // The draft snapshot is created once the first partition has consolidated, so a run that
     // fails on its input leaves none behind.
     let mut writing = None;
+    let mut consolidated = false;
     let mut store_ms = 0u64;
     let count = parts.len();
     for (n, (key, input, part_work, _)) in parts.into_iter().enumerate() {
@@ -101,11 +103,14 @@ pub async fn run(
         let c = crate::consolidate(&input, &part_work, &opts, &known)?;
         writer.add(&c)?;
         let t = Instant::now();
-        let w = match &mut writing {
-            Some(w) => w,
-            None => writing.insert(persist::begin(store, &opts.snapshot).await?),
-        };
-        persist::add(store, w, &c, &known).await?;
+        if let Some(store) = store {
+            let w = match &mut writing {
+                Some(w) => w,
+                None => writing.insert(persist::begin(store, &opts.snapshot).await?),
+            };
+            persist::add(store, w, &c, &known).await?;
+        }
+        consolidated = true;
         store_ms += t.elapsed().as_millis() as u64;
         // The next partition's new persons and families take the next ids.
         known.next_person = known
@@ -142,10 +147,16 @@ pub async fn run(
         ingest_report,
         regions,
     )?;
+    if !consolidated {
+        return Err(ConsolidateError::Input(
+            "the input has no records to consolidate".into(),
+        ));
+    }
     let t = Instant::now();
-    let writing = writing
-        .ok_or_else(|| ConsolidateError::Input("the input has no records to consolidate".into()))?;
-    let saved = persist::finish(store, writing, opts.as_of, &report).await?;
+    let saved = match (store, writing) {
+        (Some(store), Some(w)) => persist::finish(store, w, opts.as_of, &report).await?,
+        _ => Saved::default(),
+    };
     store_ms += t.elapsed().as_millis() as u64;
     Ok(Run {
         report,

@@ -220,17 +220,26 @@ impl<'l> PersonRow<'l> {
     }
 }
 
-/// Whether the input spans more than one regency (by the person records' own regions); read
-/// before deciding to split.
-pub fn regencies(ingested: &Path) -> Result<Vec<String>> {
+/// Whether SIAK's rows live in more than one regency, which makes splitting pay (records of
+/// other sources in other regencies alone do not make partitions worth a copy of the input).
+/// Reads until it sees a second regency.
+pub fn several_regencies(ingested: &Path) -> Result<bool> {
     let mut lines = Lines::open(&ingested.join("persons.tsv"))?;
     let c = PersonCols::of(&lines)?;
-    let mut seen = std::collections::BTreeSet::new();
+    let mut first = None;
     let mut buf = Vec::new();
     while lines.next(&mut buf)? {
-        seen.insert(PersonRow::read(&buf, c).own.unwrap_or(0));
+        let r = PersonRow::read(&buf, c);
+        if r.siak {
+            let here = r.own.unwrap_or(0);
+            match first {
+                None => first = Some(here),
+                Some(f) if f != here => return Ok(true),
+                Some(_) => {}
+            }
+        }
     }
-    Ok(seen.into_iter().map(|r| format!("{r:04}")).collect())
+    Ok(false)
 }
 
 /// Splits the ingest output in `ingested` into one directory per regency under `out` (which is

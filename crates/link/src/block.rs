@@ -228,13 +228,14 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
     let mut oversized: Vec<foldhash::HashSet<u64>> = vec![Default::default(); rules];
     let mut all = Vec::new();
     let mut reports = Vec::new();
+    // One buffer for every rule's (key, record) list: allocated once, not faulted in anew.
+    let mut order: Vec<(u64, u32)> = Vec::with_capacity(data.len());
     for r in 0..rules {
-        let mut order: Vec<(u64, u32)> = (0..data.len())
-            .filter_map(|i| {
-                let k = data.key(i, r);
-                (k != 0).then_some((k, i as u32))
-            })
-            .collect();
+        order.clear();
+        order.extend((0..data.len()).filter_map(|i| {
+            let k = data.key(i, r);
+            (k != 0).then_some((k, i as u32))
+        }));
         let keyed = order.len();
         order.par_sort_unstable();
         let mut groups = Vec::new();
@@ -310,6 +311,7 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
                 (out, proposed)
             })
             .collect();
+        all.reserve(results.iter().map(|(p, _)| p.len()).sum());
         for (pairs, proposed) in results {
             report.pairs_proposed += proposed;
             report.pairs_new += pairs.len() as u64;
