@@ -640,3 +640,14 @@ macro_rules! row_mappers {
         }
     };
 }
+
+/// [`Store::snapshot_families_page`]'s query, the same on both backends.
+pub(crate) const SNAPSHOT_FAMILIES_PAGE: &str =
+    "SELECT * FROM snapshot_families WHERE snapshot_id = $1 \
+     AND (kode_provinsi > $2 OR (kode_provinsi = $2 AND family_id > $3)) \
+     ORDER BY kode_provinsi, family_id LIMIT $4";
+
+/// [`Store::snapshot_members_between`]'s query, the same on both backends.
+pub(crate) const SNAPSHOT_MEMBERS_BETWEEN: &str =
+    "SELECT * FROM snapshot_members WHERE snapshot_id = $1 AND kode_provinsi = $2 \
+     AND family_id >= $3 AND family_id <= $4 ORDER BY family_id, person_id";

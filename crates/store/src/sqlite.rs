@@ -1175,17 +1175,13 @@ impl Store for SqliteStore {
         after: (&str, i64),
         limit: i64,
     ) -> Result<Vec<SnapshotFamilyRow>> {
-        let rows = sqlx::query(&q(
-            "SELECT * FROM snapshot_families WHERE snapshot_id = $1 \
-             AND (kode_provinsi > $2 OR (kode_provinsi = $2 AND family_id > $3)) \
-             ORDER BY kode_provinsi, family_id LIMIT $4",
-        ))
-        .bind(id)
-        .bind(after.0)
-        .bind(after.1)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&q(crate::SNAPSHOT_FAMILIES_PAGE))
+            .bind(id)
+            .bind(after.0)
+            .bind(after.1)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.iter().map(snapshot_family).collect())
     }
 
@@ -1196,16 +1192,13 @@ impl Store for SqliteStore {
         lo: i64,
         hi: i64,
     ) -> Result<Vec<SnapshotMemberRow>> {
-        let rows = sqlx::query(&q(
-            "SELECT * FROM snapshot_members WHERE snapshot_id = $1 AND kode_provinsi = $2 \
-             AND family_id >= $3 AND family_id <= $4 ORDER BY family_id, person_id",
-        ))
-        .bind(id)
-        .bind(kode_provinsi)
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&q(crate::SNAPSHOT_MEMBERS_BETWEEN))
+            .bind(id)
+            .bind(kode_provinsi)
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.iter().map(snapshot_member).collect())
     }
 
