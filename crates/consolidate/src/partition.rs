@@ -305,9 +305,8 @@ pub fn split(ingested: &Path, out: &Path) -> Result<Vec<Partition>> {
         let r = PersonRow::read(&buf, c);
         let at_kk = r.kk.and_then(|k| kk_home.get(&k).copied());
         let at_nik = r.nik.and_then(|n| nik_home.get(&n).copied());
-        let with_family = (r.regsosek && !r.family_key.is_empty())
-            .then(|| family_said.get(&hash(r.family_key)).copied())
-            .flatten();
+        let family = (r.regsosek && !r.family_key.is_empty()).then(|| hash(r.family_key));
+        let with_family = family.and_then(|f| family_said.get(&f).copied());
         let home = if r.siak {
             at_kk.or(at_nik)
         } else {
@@ -315,8 +314,8 @@ pub fn split(ingested: &Path, out: &Path) -> Result<Vec<Partition>> {
         }
         .or(r.own)
         .unwrap_or(0);
-        if r.regsosek && !r.family_key.is_empty() {
-            votes.push((hash(r.family_key), home));
+        if let Some(f) = family {
+            votes.push((f, home));
         }
         writers.write(home, 0, &lines.header, &buf)?;
     }
