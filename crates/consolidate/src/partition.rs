@@ -298,7 +298,7 @@ pub fn split(ingested: &Path, out: &Path) -> Result<Vec<Partition>> {
     }
 
     // 2. Person records, where their person lives; the Regsosek members' votes for their family.
-    let mut writers: Writers = Writers::new(out, ingested)?;
+    let mut writers = Writers::new(out, ingested);
     let mut lines = Lines::open(&persons_path)?;
     let mut votes: Vec<(u64, u16)> = Vec::new();
     while lines.next(&mut buf)? {
@@ -354,16 +354,14 @@ pub fn split(ingested: &Path, out: &Path) -> Result<Vec<Partition>> {
 
     // 4. Supporting lists, with their NIK's owner.
     let path = ingested.join("lists.tsv");
-    if path.exists() {
-        let mut lines = Lines::open(&path)?;
-        let (nik, status) = (lines.col("nik")?, lines.col("nik_status")?);
-        while lines.next(&mut buf)? {
-            let [n, s] = fields(&buf, [nik, status]);
-            let home = (s == b"valid")
-                .then(|| number(n).and_then(|n| nik_home.get(&n).copied()))
-                .flatten();
-            writers.write(settle(home), 2, &lines.header, &buf)?;
-        }
+    let mut lines = Lines::open(&path)?;
+    let (nik, status) = (lines.col("nik")?, lines.col("nik_status")?);
+    while lines.next(&mut buf)? {
+        let [n, s] = fields(&buf, [nik, status]);
+        let home = (s == b"valid")
+            .then(|| number(n).and_then(|n| nik_home.get(&n).copied()))
+            .flatten();
+        writers.write(settle(home), 2, &lines.header, &buf)?;
     }
     writers.finish()
 }
@@ -382,12 +380,12 @@ struct PartWriter {
 }
 
 impl Writers {
-    fn new(out: &Path, ingested: &Path) -> Result<Writers> {
-        Ok(Writers {
+    fn new(out: &Path, ingested: &Path) -> Writers {
+        Writers {
             out: out.to_path_buf(),
             ingested: ingested.to_path_buf(),
             open: Default::default(),
-        })
+        }
     }
 
     /// The partitions that have person records, in order.
@@ -459,13 +457,8 @@ impl Writers {
     }
 }
 
-/// The header line of a file of the ingest output (a header for an absent lists file).
+/// The header line of a file of the ingest output.
 fn header_of(path: &Path) -> Result<Vec<u8>> {
-    if !path.exists() {
-        return Ok(
-            b"source\tline\tlist_key\tnik\tnik_status\tname\tname_std\twarnings\tattrs\n".to_vec(),
-        );
-    }
     Ok(Lines::open(path)?.header)
 }
 
