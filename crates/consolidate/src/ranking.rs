@@ -51,29 +51,48 @@ pub fn family_values(
     schema: &Schema,
     as_of: Date,
 ) -> HashMap<String, String> {
-    let mut v = fields(f.attrs.as_deref(), &schema.family);
+    let family = fields(f.attrs.as_deref(), &schema.family);
+    let living: Vec<HashMap<String, String>> = members
+        .iter()
+        .filter(|m| m.alive)
+        .map(|m| member_values(fields(m.attrs.as_deref(), &schema.person), m.relationship))
+        .collect();
+    values_of(&f.kode_desa, family, &living, as_of)
+}
+
+/// A member's golden-record fields as the ranking reads them: the snapshot's relationship
+/// column wins over the attribute.
+pub fn member_values(
+    mut fields: HashMap<String, String>,
+    relationship: Option<i16>,
+) -> HashMap<String, String> {
+    if let Some(r) = relationship {
+        fields.insert("status_hubungan_keluarga".into(), r.to_string());
+    }
+    fields
+}
+
+/// A family's values in the survey's vocabulary from its golden-record fields and its living
+/// members' (as [`member_values`] gives them): what [`family_values`] computes once the rows
+/// are decoded, for callers that decoded them already (the web's family page).
+pub fn values_of(
+    kode_desa: &str,
+    family: HashMap<String, String>,
+    living: &[HashMap<String, String>],
+    as_of: Date,
+) -> HashMap<String, String> {
+    let mut v = family;
     v.insert(
         "kode_provinsi".into(),
-        f.kode_desa.get(..2).unwrap_or("").to_owned(),
+        kode_desa.get(..2).unwrap_or("").to_owned(),
     );
-    if let Ok(code) = RegionCode::parse(&f.kode_desa) {
+    if let Ok(code) = RegionCode::parse(kode_desa) {
         let urban = code.kind() == RegionKind::Kelurahan;
         v.insert(
             "klasifikasi_desa".into(),
             if urban { "1" } else { "2" }.into(),
         );
     }
-    let living: Vec<HashMap<String, String>> = members
-        .iter()
-        .filter(|m| m.alive)
-        .map(|m| {
-            let mut x = fields(m.attrs.as_deref(), &schema.person);
-            if let Some(r) = m.relationship {
-                x.insert("status_hubungan_keluarga".into(), r.to_string());
-            }
-            x
-        })
-        .collect();
     v.insert("jumlah_anggota_keluarga".into(), living.len().to_string());
     let ages: Vec<Option<i32>> = living
         .iter()
@@ -488,13 +507,22 @@ pub fn explain_rows(
     model: &ModelFile,
 ) -> dtsen_rank::Explanation {
     let refs: Vec<&SnapshotMemberRow> = members.iter().collect();
-    let values = family_values(f, &refs, schema, as_of);
+    explain_values(&f.kode_desa, &family_values(f, &refs, schema, as_of), model)
+}
+
+/// The explanation of a family's score from its values (as [`family_values`] or
+/// [`values_of`] give them).
+pub fn explain_values(
+    kode_desa: &str,
+    values: &HashMap<String, String>,
+    model: &ModelFile,
+) -> dtsen_rank::Explanation {
     let raw: Raw = model
         .encoder
         .variables
         .iter()
         .map(|v| values.get(&v.name).cloned())
         .collect();
-    let regency = f.kode_desa.get(..4).unwrap_or("");
+    let regency = kode_desa.get(..4).unwrap_or("");
     model.explain_in(regency, &raw)
 }

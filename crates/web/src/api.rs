@@ -131,7 +131,7 @@ pub(crate) async fn family(
 ) -> Response {
     let run = async {
         let v = viewer(&ctx)?;
-        let view = crate::logged_family(&app, &ctx, v, &prov, &id, true).await?;
+        let view = crate::logged_family(&app, &ctx, v, &prov, &id, crate::data::Parts::All).await?;
         Ok(view)
     };
     reply(run.await)

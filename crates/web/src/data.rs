@@ -4,7 +4,8 @@
 
 use crate::auth::{mask, Scope};
 use crate::{Viewer, WebError};
-use dtsen_consolidate::persist::{decode, Schema};
+use dtsen_consolidate::persist::{decode, Field, Schema};
+use dtsen_consolidate::ranking;
 use dtsen_core::{CodeBook, Lang, Level, RegionCode, RegionTable};
 use dtsen_rank::ModelFile;
 use dtsen_store::{SnapshotMemberRow, Store};
@@ -220,7 +221,9 @@ pub struct MemberView {
     pub status_padan: Option<String>,
     /// Sources the person was found in.
     pub sources: Vec<String>,
-    /// Every field of the golden record with its source.
+    /// Every field of the golden record with its source (left out where the view did not ask
+    /// for them: the family page loads them member by member).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldView>,
 }
 
@@ -235,6 +238,19 @@ pub struct ContributionView {
     pub percent: f64,
     /// The value was missing.
     pub imputed: bool,
+}
+
+/// How much of a family to build. The HTML page shows members in a table and loads each
+/// member's field-by-field record on demand; the member fragment needs only that member's; the
+/// API answers everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parts {
+    /// The family page: members without their field lists, the decile's explanation.
+    Page,
+    /// One member's field list (no explanation).
+    Member(i64),
+    /// Everything (the JSON API).
+    All,
 }
 
 /// The family page.
@@ -580,6 +596,7 @@ impl Registry {
         kode_provinsi: &str,
         family_id: i64,
         lang: Lang,
+        parts: Parts,
     ) -> Result<FamilyView, WebError> {
         if !v.role.reads_records() {
             return Err(WebError::Forbidden);
@@ -632,18 +649,32 @@ impl Registry {
         };
         let mut names: HashMap<i64, Option<String>> = HashMap::new();
         let mut member_views = Vec::new();
+        let explain = self.model.is_some() && !matches!(parts, Parts::Member(_));
+        let mut living = Vec::new();
         for m in &members {
-            let mv = self.member_view(m, &snap.schema, lang, full);
+            let with_fields = match parts {
+                Parts::All => true,
+                Parts::Page => false,
+                Parts::Member(id) => id == m.person_id,
+            };
+            let attrs: Json = m
+                .attrs
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok())
+                .unwrap_or(Json::Null);
+            let fields = decode(&attrs, &snap.schema.person);
+            let mv = self.member_view(m, &attrs, &fields, lang, full, with_fields);
             names.insert(m.person_id, mv.name.clone());
             member_views.push(mv);
+            if explain && m.alive {
+                living.push(ranking::member_values(values(fields), m.relationship));
+            }
         }
         let (explanation, words) = match &self.model {
-            Some(model) => {
-                let x = dtsen_consolidate::ranking::explain_rows(
-                    &f,
-                    &members,
-                    &snap.schema,
-                    snap.as_of,
+            Some(model) if explain => {
+                let x = ranking::explain_values(
+                    &f.kode_desa,
+                    &ranking::values_of(&f.kode_desa, values(ffields), &living, snap.as_of),
                     model,
                 );
                 let words = x.words(crate::i18n::lang_code(lang), 5);
@@ -670,7 +701,7 @@ impl Registry {
                     .collect();
                 (list, words)
             }
-            None => (Vec::new(), Vec::new()),
+            _ => (Vec::new(), Vec::new()),
         };
         let mut other_values = Vec::new();
         let prefix = format!("{}:", snap.id);
@@ -744,28 +775,21 @@ impl Registry {
     fn member_view(
         &self,
         m: &SnapshotMemberRow,
-        schema: &Schema,
+        attrs: &Json,
+        fields: &[Field],
         lang: Lang,
         full: bool,
+        with_fields: bool,
     ) -> MemberView {
-        let attrs: Json = m
-            .attrs
-            .as_deref()
-            .and_then(|a| serde_json::from_str(a).ok())
-            .unwrap_or(Json::Null);
-        let fields = decode(&attrs, &schema.person);
         let get = |name: &str| {
             fields
                 .iter()
                 .find(|f| f.name == name)
                 .and_then(|f| f.value.clone())
         };
-        let views: Vec<FieldView> = fields.iter().map(|f| self.field_view(f, lang)).collect();
         let meaning = |name: &str| {
-            views
-                .iter()
-                .find(|f| f.field == name)
-                .and_then(|f| f.meaning.clone().or_else(|| f.value.clone()))
+            let value = get(name);
+            self.meaning(name, value.as_deref(), lang).or(value)
         };
         let disability = dtsen_consolidate::export::DIFFICULTY
             .iter()
@@ -798,7 +822,11 @@ impl Registry {
                         .map(|s| s.split([' ', ',', ';']).map(source_label).collect())
                 })
                 .unwrap_or_default(),
-            fields: views,
+            fields: if with_fields {
+                fields.iter().map(|f| self.field_view(f, lang)).collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -847,6 +875,14 @@ impl Registry {
         let code: u16 = value?.trim().parse().ok()?;
         list.label(code, lang).map(str::to_owned)
     }
+}
+
+/// Decoded fields with a value, by name (what the ranking reads).
+fn values(fields: Vec<Field>) -> HashMap<String, String> {
+    fields
+        .into_iter()
+        .filter_map(|f| f.value.map(|v| (f.name, v)))
+        .collect()
 }
 
 fn add(total: &mut dtsen_store::RegionAggregate, a: &dtsen_store::RegionAggregate) {

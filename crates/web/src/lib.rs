@@ -401,10 +401,11 @@ pub(crate) async fn logged_family(
     v: &Viewer,
     prov: &str,
     id: &str,
-    api: bool,
+    parts: data::Parts,
 ) -> Result<data::FamilyView, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let view = app.registry.family(v, prov, id, ctx.lang).await?;
+    let view = app.registry.family(v, prov, id, ctx.lang, parts).await?;
+    let api = parts == data::Parts::All;
     log_access(
         app,
         ctx,

@@ -1,6 +1,7 @@
 //! HTML pages.
 
 use crate::auth::{self, Role};
+use crate::data::Parts;
 use crate::i18n::{self, lang_code, Lang};
 use crate::{App, Ctx, LoginOutcome, Viewer, WebError};
 use axum::extract::{Path, Query, State};
@@ -10,6 +11,7 @@ use axum::Form;
 use dtsen_core::RegionCode;
 use minijinja::{context, Environment, Value};
 use serde::Deserialize;
+use std::sync::OnceLock;
 
 /// The templates, compiled once.
 pub(crate) fn templates() -> Result<Environment<'static>, WebError> {
@@ -63,7 +65,7 @@ pub(crate) fn group_digits(v: i64, sep: &str) -> String {
 fn render(app: &App, ctx: &Ctx, name: &str, extra: Value) -> Response {
     let me = ctx.viewer.as_ref().map(|v| me(v, ctx.lang));
     let base = context! {
-        t => Value::from_serialize(i18n::texts(ctx.lang)),
+        t => texts(ctx.lang),
         lang => lang_code(ctx.lang),
         other_lang => if ctx.lang == Lang::En { "id" } else { "en" },
         sep => if ctx.lang == Lang::En { "," } else { "." },
@@ -83,6 +85,19 @@ fn render(app: &App, ctx: &Ctx, name: &str, extra: Value) -> Response {
         )
             .into_response(),
     }
+}
+
+/// The interface texts as a template value, built once per language (a request clones an
+/// `Arc`, not ninety strings).
+fn texts(lang: Lang) -> Value {
+    static ID: OnceLock<Value> = OnceLock::new();
+    static EN: OnceLock<Value> = OnceLock::new();
+    let cell = match lang {
+        Lang::Id => &ID,
+        Lang::En => &EN,
+    };
+    cell.get_or_init(|| Value::from_serialize(i18n::texts(lang)))
+        .clone()
 }
 
 /// The viewer as templates see it.
@@ -476,7 +491,7 @@ pub(crate) async fn family(
 ) -> Response {
     let page = async {
         let v = viewer(&ctx)?;
-        let view = crate::logged_family(&app, &ctx, v, &prov, &id, false).await?;
+        let view = crate::logged_family(&app, &ctx, v, &prov, &id, Parts::Page).await?;
         Ok(view)
     };
     match page.await {
@@ -500,7 +515,7 @@ pub(crate) async fn member(
     let page = async {
         let v = viewer(&ctx)?;
         let person: i64 = person.parse().map_err(|_| WebError::NotFound)?;
-        let view = crate::logged_family(&app, &ctx, v, &prov, &id, false).await?;
+        let view = crate::logged_family(&app, &ctx, v, &prov, &id, Parts::Member(person)).await?;
         let member = view
             .members
             .iter()
