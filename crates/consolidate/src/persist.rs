@@ -297,6 +297,8 @@ pub async fn begin(store: &dyn Store, snapshot: &str) -> Result<Writing> {
         )));
     }
     store.create_snapshot(snapshot, None).await?;
+    // A first load into empty tables appends and builds the indexes once in `finish`.
+    store.begin_bulk().await?;
     let still_open = store
         .open_memberships()
         .await?
@@ -322,6 +324,9 @@ pub async fn finish(
         still_open,
         mut saved,
     } = w;
+    let clock = std::time::Instant::now();
+    store.end_bulk().await?;
+    lap_into(&mut saved, "indexes", clock);
     let clock = std::time::Instant::now();
     let mut ended: Vec<(String, i64, i64)> = still_open.into_iter().collect();
     ended.sort();

@@ -39,6 +39,16 @@ pub enum StoreError {
     /// A blocking read's task failed (panicked or was cancelled).
     #[error("database reader task failed: {0}")]
     Task(String),
+    /// An index could not be built after a bulk load.
+    #[error("building index {index} on {table} after a bulk load failed: {cause} (for persons_valid_nik: two persons were loaded with one valid NIK; the rows are in the table, the index is not: remove the duplicate and run `dtsen migrate` to build it)")]
+    Index {
+        /// The table.
+        table: String,
+        /// The index.
+        index: String,
+        /// What the database said.
+        cause: String,
+    },
 }
 
 /// Result of store operations.
@@ -278,6 +288,23 @@ pub trait Store: WebStore + Send + Sync {
     async fn migrate(&self) -> Result<()>;
     /// Loads the official region table (reference data); returns rows written.
     async fn load_regions(&self, regions: &dtsen_core::RegionTable) -> Result<u64>;
+    /// Prepares a load of many rows into the registry (the first consolidation of a new
+    /// registry, a benchmark): the secondary indexes of every registry table that is still
+    /// empty are dropped (on PostgreSQL, in a new registry where all of them are empty, their
+    /// primary keys too), so the load appends rows and [`Store::end_bulk`] builds each index
+    /// once by sorting instead of millions of random B-tree inserts. Tables that hold rows keep
+    /// their indexes: nothing already in the registry loses a check. Until `end_bulk`,
+    /// uniqueness (valid NIKs; ids on PostgreSQL) is checked only when the indexes are built,
+    /// and only bulk loads should write. Returns the tables prepared.
+    async fn begin_bulk(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+    /// Builds every secondary index [`Store::begin_bulk`] dropped (and any a crashed load left
+    /// missing); returns the seconds spent per table. A unique index that cannot be built
+    /// (two persons with one valid NIK) is an error naming it.
+    async fn end_bulk(&self) -> Result<Vec<(String, f64)>> {
+        Ok(Vec::new())
+    }
     /// Bulk-loads persons.
     async fn bulk_persons(&self, rows: &[PersonRow]) -> Result<u64>;
     /// Bulk-loads families.
@@ -442,6 +469,10 @@ fn migrations(backend: Backend) -> &'static [(i64, &'static str)] {
                 include_str!("../migrations/postgres/0003_consolidation.sql"),
             ),
             (4, include_str!("../migrations/postgres/0004_web.sql")),
+            (
+                5,
+                include_str!("../migrations/postgres/0005_byte_order.sql"),
+            ),
         ],
     }
 }

@@ -446,6 +446,90 @@ crate::impl_web_store!(PgStore, PgRow, {
     }
 });
 
+/// The indexes of the registry's large tables, exactly as the migrations leave them (a test
+/// compares): what [`Store::begin_bulk`] may drop and [`Store::end_bulk`] builds, as
+/// (table, index, is the primary key, definition). Building is idempotent: it runs for the
+/// indexes that are missing.
+pub(crate) const BULK_INDEXES: &[(&str, &str, bool, &str)] = &[
+    ("persons", "persons_pkey", true, "ALTER TABLE persons ADD CONSTRAINT persons_pkey PRIMARY KEY (kode_provinsi, id)"),
+    ("persons", "persons_valid_nik", false, "CREATE UNIQUE INDEX IF NOT EXISTS persons_valid_nik ON persons (nik) WHERE nik IS NOT NULL"),
+    ("persons", "persons_name", false, "CREATE INDEX IF NOT EXISTS persons_name ON persons (kode_desa, name_std)"),
+    ("persons", "persons_name_std", false, "CREATE INDEX IF NOT EXISTS persons_name_std ON persons (name_std, kode_desa)"),
+    ("families", "families_pkey", true, "ALTER TABLE families ADD CONSTRAINT families_pkey PRIMARY KEY (kode_provinsi, id)"),
+    ("families", "families_kk", false, "CREATE INDEX IF NOT EXISTS families_kk ON families (kk)"),
+    ("families", "families_desa", false, "CREATE INDEX IF NOT EXISTS families_desa ON families (kode_desa)"),
+    ("memberships", "memberships_pkey", true, "ALTER TABLE memberships ADD CONSTRAINT memberships_pkey PRIMARY KEY (kode_provinsi, family_id, person_id, valid_from)"),
+    ("memberships", "memberships_person", false, "CREATE INDEX IF NOT EXISTS memberships_person ON memberships (kode_provinsi, person_id)"),
+    ("memberships", "memberships_open", false, "CREATE INDEX IF NOT EXISTS memberships_open ON memberships (kode_provinsi, family_id) WHERE valid_to IS NULL"),
+    ("kk_history", "kk_history_pkey", true, "ALTER TABLE kk_history ADD CONSTRAINT kk_history_pkey PRIMARY KEY (kode_provinsi, family_id, valid_from)"),
+    ("kk_history", "kk_history_kk", false, "CREATE INDEX IF NOT EXISTS kk_history_kk ON kk_history (kk)"),
+    ("field_values", "field_values_pkey", true, "ALTER TABLE field_values ADD CONSTRAINT field_values_pkey PRIMARY KEY (kode_provinsi, entity, entity_id, field, source_id, source_record)"),
+    ("snapshot_families", "snapshot_families_pkey", true, "ALTER TABLE snapshot_families ADD CONSTRAINT snapshot_families_pkey PRIMARY KEY (snapshot_id, kode_provinsi, family_id)"),
+    ("snapshot_families", "snapshot_families_desa", false, "CREATE INDEX IF NOT EXISTS snapshot_families_desa ON snapshot_families (snapshot_id, kode_provinsi, kode_desa)"),
+    ("snapshot_families", "snapshot_families_kk", false, "CREATE INDEX IF NOT EXISTS snapshot_families_kk ON snapshot_families (snapshot_id, kk)"),
+    ("snapshot_families", "snapshot_families_family", false, "CREATE INDEX IF NOT EXISTS snapshot_families_family ON snapshot_families (kode_provinsi, family_id)"),
+    ("snapshot_members", "snapshot_members_pkey", true, "ALTER TABLE snapshot_members ADD CONSTRAINT snapshot_members_pkey PRIMARY KEY (snapshot_id, kode_provinsi, family_id, person_id)"),
+    ("snapshot_members", "snapshot_members_nik", false, "CREATE INDEX IF NOT EXISTS snapshot_members_nik ON snapshot_members (snapshot_id, nik)"),
+    ("snapshot_members", "snapshot_members_person", false, "CREATE INDEX IF NOT EXISTS snapshot_members_person ON snapshot_members (snapshot_id, kode_provinsi, person_id)"),
+];
+
+impl PgStore {
+    /// Builds the indexes of [`BULK_INDEXES`] that are missing, two at a time (one build's
+    /// single-threaded final phase overlaps the other's sort), each with room to sort in
+    /// memory. Returns the seconds of building per table (summed over its indexes: with two
+    /// at a time they add up to more than the wall time).
+    async fn build_indexes(&self) -> Result<Vec<(String, f64)>> {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema()",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let todo: Vec<&(&str, &str, bool, &str)> = BULK_INDEXES
+            .iter()
+            .filter(|i| !names.iter().any(|n| n == i.1))
+            .collect();
+        if todo.is_empty() {
+            return Ok(Vec::new());
+        }
+        let queue = std::sync::Mutex::new(todo.into_iter());
+        let lane = || async {
+            let mut done: Vec<(&str, f64)> = Vec::new();
+            loop {
+                let next = queue
+                    .lock()
+                    .map_err(|e| StoreError::Task(e.to_string()))?
+                    .next();
+                let Some(&(table, name, _, ddl)) = next else {
+                    return Ok::<_, StoreError>(done);
+                };
+                let t = std::time::Instant::now();
+                // One script on one connection; the setting ends with its transaction.
+                let script =
+                    format!("BEGIN; SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL max_parallel_maintenance_workers = 0; {ddl}; COMMIT;");
+                if let Err(cause) = sqlx::raw_sql(&script).execute(&self.pool).await {
+                    // The connection may hold the aborted transaction: drop them all.
+                    self.pool.close().await;
+                    return Err(StoreError::Index {
+                        table: table.to_owned(),
+                        index: name.to_owned(),
+                        cause: cause.to_string(),
+                    });
+                }
+                done.push((table, t.elapsed().as_secs_f64()));
+            }
+        };
+        let (a, b) = tokio::try_join!(lane(), lane())?;
+        let mut spent: Vec<(String, f64)> = Vec::new();
+        for (table, secs) in a.into_iter().chain(b) {
+            match spent.iter_mut().find(|(t, _)| t == table) {
+                Some(e) => e.1 += secs,
+                None => spent.push((table.to_owned(), secs)),
+            }
+        }
+        Ok(spent)
+    }
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> Backend {
@@ -474,7 +558,46 @@ impl Store for PgStore {
                 return Err(e.into());
             }
         }
+        // A bulk load that stopped before its end leaves indexes missing: build them.
+        self.build_indexes().await?;
         Ok(())
+    }
+
+    async fn begin_bulk(&self) -> Result<Vec<String>> {
+        let mut tables: Vec<&str> = BULK_INDEXES.iter().map(|i| i.0).collect();
+        tables.dedup();
+        let mut empty = Vec::new();
+        for table in &tables {
+            let none: bool =
+                sqlx::query_scalar(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"))
+                    .fetch_one(&self.pool)
+                    .await?;
+            if none {
+                empty.push(table.to_string());
+            }
+        }
+        // Primary keys go only in a new registry (every table empty): then nothing loaded can
+        // collide with a row already there and no upsert runs before they are back.
+        let new_registry = empty.len() == tables.len();
+        for &(table, name, primary, _) in BULK_INDEXES {
+            if !empty.iter().any(|t| t == table) {
+                continue;
+            }
+            let sql = if primary {
+                if !new_registry {
+                    continue;
+                }
+                format!("ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
+            } else {
+                format!("DROP INDEX IF EXISTS {name}")
+            };
+            sqlx::raw_sql(&sql).execute(&self.pool).await?;
+        }
+        Ok(empty)
+    }
+
+    async fn end_bulk(&self) -> Result<Vec<(String, f64)>> {
+        self.build_indexes().await
     }
 
     async fn load_regions(&self, regions: &dtsen_core::RegionTable) -> Result<u64> {
