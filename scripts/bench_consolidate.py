@@ -113,7 +113,7 @@ def main():
         for line in (old.group(1).splitlines() if old else []):
             if line.startswith("| ") and not line.startswith("| case") and not any(
                     line.startswith(f"| {w} (") or line.startswith(f"| (earlier run) {w} (") for w in ran):
-                lines.append(line if line.startswith("| (earlier run)") else "| (earlier run) " + line[2:])
+                lines.append(line if line.startswith("| (earlier run") else "| (earlier run) " + line[2:])
     section = "\n".join(lines)
     begin, end = "<!-- bench:consolidate:begin -->", "<!-- bench:consolidate:end -->"
     block = f"{begin}\n{section}\n{end}"
