@@ -448,8 +448,8 @@ async fn store(db: &str, region: &str, file: &Path) -> Result<()> {
         .create_snapshot("BENCH", Some("bench"))
         .await
         .context("snapshot")?;
-    // As the first consolidation of a new registry loads: indexes built once at the end
-    // (PostgreSQL), their time counted in each table's rate below.
+    // As the first consolidation of a new registry loads: indexes built once at the end,
+    // their time counted in each table's rate below.
     store
         .begin_bulk()
         .await

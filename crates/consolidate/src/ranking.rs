@@ -33,7 +33,12 @@ fn fields(attrs: Option<&str>, names: &[String]) -> HashMap<String, String> {
     let a: Json = attrs
         .and_then(|a| serde_json::from_str(a).ok())
         .unwrap_or(Json::Null);
-    decode(&a, names)
+    values(decode(&a, names))
+}
+
+/// Decoded golden-record fields that have a value, by name: what the ranking reads.
+pub fn values(fields: Vec<crate::persist::Field>) -> HashMap<String, String> {
+    fields
         .into_iter()
         .filter_map(|f| f.value.map(|v| (f.name, v)))
         .collect()

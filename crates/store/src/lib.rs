@@ -51,6 +51,14 @@ pub enum StoreError {
     },
 }
 
+/// Adds `secs` to `table`'s entry of a per-table tally (index builds after a bulk load).
+pub(crate) fn charge(spent: &mut Vec<(String, f64)>, table: &str, secs: f64) {
+    match spent.iter_mut().find(|(t, _)| t == table) {
+        Some(e) => e.1 += secs,
+        None => spent.push((table.to_owned(), secs)),
+    }
+}
+
 /// Result of store operations.
 pub type Result<T> = std::result::Result<T, StoreError>;
 

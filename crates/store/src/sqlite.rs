@@ -473,7 +473,7 @@ const BULK_INDEXES: &[(&str, &str, &str)] = &[
 ];
 
 /// Builds the indexes of [`BULK_INDEXES`] that are missing, one after the other on one
-/// connection (SQLite has one writer) with room to sort in memory; seconds per table.
+/// connection (SQLite has one writer) with 128 MB to sort in; seconds per table.
 fn build_indexes(path: &str) -> Result<Vec<(String, f64)>> {
     let conn = rusqlite::Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
@@ -498,11 +498,7 @@ fn build_indexes(path: &str) -> Result<Vec<(String, f64)>> {
             index: name.to_owned(),
             cause: e.to_string(),
         })?;
-        let secs = t.elapsed().as_secs_f64();
-        match spent.iter_mut().find(|(t, _)| t == table) {
-            Some(e) => e.1 += secs,
-            None => spent.push((table.to_owned(), secs)),
-        }
+        crate::charge(&mut spent, table, t.elapsed().as_secs_f64());
     }
     Ok(spent)
 }

@@ -667,14 +667,22 @@ impl Registry {
             names.insert(m.person_id, mv.name.clone());
             member_views.push(mv);
             if explain && m.alive {
-                living.push(ranking::member_values(values(fields), m.relationship));
+                living.push(ranking::member_values(
+                    ranking::values(fields),
+                    m.relationship,
+                ));
             }
         }
         let (explanation, words) = match &self.model {
             Some(model) if explain => {
                 let x = ranking::explain_values(
                     &f.kode_desa,
-                    &ranking::values_of(&f.kode_desa, values(ffields), &living, snap.as_of),
+                    &ranking::values_of(
+                        &f.kode_desa,
+                        ranking::values(ffields),
+                        &living,
+                        snap.as_of,
+                    ),
                     model,
                 );
                 let words = x.words(crate::i18n::lang_code(lang), 5);
@@ -875,14 +883,6 @@ impl Registry {
         let code: u16 = value?.trim().parse().ok()?;
         list.label(code, lang).map(str::to_owned)
     }
-}
-
-/// Decoded fields with a value, by name (what the ranking reads).
-fn values(fields: Vec<Field>) -> HashMap<String, String> {
-    fields
-        .into_iter()
-        .filter_map(|f| f.value.map(|v| (f.name, v)))
-        .collect()
 }
 
 fn add(total: &mut dtsen_store::RegionAggregate, a: &dtsen_store::RegionAggregate) {
