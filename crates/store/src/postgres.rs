@@ -13,6 +13,53 @@ pub(crate) struct PgStore {
     pool: PgPool,
 }
 
+/// What the two index-building lanes share: the builds still to do and the first failure.
+struct IndexQueue {
+    todo: std::sync::Mutex<std::vec::IntoIter<&'static BulkIndex>>,
+    failed: std::sync::Mutex<Option<StoreError>>,
+}
+
+/// One index (or primary key) in its own transaction, with a sort budget that ends with
+/// it; a failure rolls the transaction back when it is dropped.
+async fn build_index(pool: &PgPool, ddl: &str) -> std::result::Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for sql in [
+        "SET LOCAL maintenance_work_mem = '512MB'",
+        "SET LOCAL max_parallel_maintenance_workers = 0",
+        ddl,
+    ] {
+        sqlx::query(sql).persistent(false).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+/// Takes builds from the shared queue until it is empty or a build has failed (the first
+/// failure is kept). Returns the seconds of each build, by table.
+async fn index_lane(pool: PgPool, queue: std::sync::Arc<IndexQueue>) -> Vec<(&'static str, f64)> {
+    let mut done = Vec::new();
+    loop {
+        if queue.failed.lock().map(|f| f.is_some()).unwrap_or(true) {
+            return done;
+        }
+        let next = queue.todo.lock().ok().and_then(|mut q| q.next());
+        let Some(&(table, name, _, ddl)) = next else {
+            return done;
+        };
+        let t = std::time::Instant::now();
+        if let Err(cause) = build_index(&pool, ddl).await {
+            if let Ok(mut first) = queue.failed.lock() {
+                first.get_or_insert(StoreError::Index {
+                    table: table.to_owned(),
+                    index: name.to_owned(),
+                    cause: cause.to_string(),
+                });
+            }
+            return done;
+        }
+        done.push((table, t.elapsed().as_secs_f64()));
+    }
+}
+
 impl PgStore {
     /// A NIK or KK search: one key, sorted hits.
     async fn find(
@@ -450,7 +497,9 @@ crate::impl_web_store!(PgStore, PgRow, {
 /// compares): what [`Store::begin_bulk`] may drop and [`Store::end_bulk`] builds, as
 /// (table, index, is the primary key, definition). Building is idempotent: it runs for the
 /// indexes that are missing.
-pub(crate) const BULK_INDEXES: &[(&str, &str, bool, &str)] = &[
+type BulkIndex = (&'static str, &'static str, bool, &'static str);
+
+pub(crate) const BULK_INDEXES: &[BulkIndex] = &[
     ("persons", "persons_pkey", true, "ALTER TABLE persons ADD CONSTRAINT persons_pkey PRIMARY KEY (kode_provinsi, id)"),
     ("persons", "persons_valid_nik", false, "CREATE UNIQUE INDEX IF NOT EXISTS persons_valid_nik ON persons (nik) WHERE nik IS NOT NULL"),
     ("persons", "persons_name", false, "CREATE INDEX IF NOT EXISTS persons_name ON persons (kode_desa, name_std)"),
@@ -485,38 +534,30 @@ impl PgStore {
         )
         .fetch_all(&self.pool)
         .await?;
-        let todo: Vec<&(&str, &str, bool, &str)> = BULK_INDEXES
+        let todo: Vec<&BulkIndex> = BULK_INDEXES
             .iter()
             .filter(|i| !names.iter().any(|n| n == i.1))
             .collect();
-        let queue = std::sync::Mutex::new(todo.into_iter());
-        let lane = || async {
-            let mut done: Vec<(&str, f64)> = Vec::new();
-            loop {
-                let next = queue
-                    .lock()
-                    .map_err(|e| StoreError::Task(e.to_string()))?
-                    .next();
-                let Some(&(table, name, _, ddl)) = next else {
-                    return Ok::<_, StoreError>(done);
-                };
-                let t = std::time::Instant::now();
-                // One script on one connection; the setting ends with its transaction.
-                let script =
-                    format!("BEGIN; SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL max_parallel_maintenance_workers = 0; {ddl}; COMMIT;");
-                if let Err(cause) = sqlx::raw_sql(&script).execute(&self.pool).await {
-                    // The connection may hold the aborted transaction: drop them all.
-                    self.pool.close().await;
-                    return Err(StoreError::Index {
-                        table: table.to_owned(),
-                        index: name.to_owned(),
-                        cause: cause.to_string(),
-                    });
-                }
-                done.push((table, t.elapsed().as_secs_f64()));
-            }
-        };
-        let (a, b) = tokio::try_join!(lane(), lane())?;
+        // The first failure stops both lanes from taking more work, and it is the one
+        // reported: the other lane's build in flight finishes or fails on its own.
+        let queue = std::sync::Arc::new(IndexQueue {
+            todo: std::sync::Mutex::new(todo.into_iter()),
+            failed: std::sync::Mutex::new(None),
+        });
+        let a = tokio::spawn(index_lane(self.pool.clone(), queue.clone()));
+        let b = tokio::spawn(index_lane(self.pool.clone(), queue.clone()));
+        let (a, b) = (
+            a.await.map_err(|e| StoreError::Task(e.to_string()))?,
+            b.await.map_err(|e| StoreError::Task(e.to_string()))?,
+        );
+        let failure = queue
+            .failed
+            .lock()
+            .map_err(|e| StoreError::Task(e.to_string()))?
+            .take();
+        if let Some(e) = failure {
+            return Err(e);
+        }
         let mut spent: Vec<(String, f64)> = Vec::new();
         for (table, secs) in a.into_iter().chain(b) {
             crate::charge(&mut spent, table, secs);
