@@ -496,28 +496,30 @@ crate::impl_web_store!(PgStore, PgRow, {
 /// The indexes of the registry's large tables, exactly as the migrations leave them (a test
 /// compares): what [`Store::begin_bulk`] may drop and [`Store::end_bulk`] builds, as
 /// (table, index, is the primary key, definition). Building is idempotent: it runs for the
-/// indexes that are missing.
+/// indexes that are missing. A primary key is built as its unique index (which, unlike
+/// `ADD PRIMARY KEY`, lets the table's other indexes build at the same time) and becomes the
+/// key once every build is done. Within a table the longest builds come first.
 type BulkIndex = (&'static str, &'static str, bool, &'static str);
 
 pub(crate) const BULK_INDEXES: &[BulkIndex] = &[
-    ("persons", "persons_pkey", true, "ALTER TABLE persons ADD CONSTRAINT persons_pkey PRIMARY KEY (kode_provinsi, id)"),
-    ("persons", "persons_valid_nik", false, "CREATE UNIQUE INDEX IF NOT EXISTS persons_valid_nik ON persons (nik) WHERE nik IS NOT NULL"),
-    ("persons", "persons_name", false, "CREATE INDEX IF NOT EXISTS persons_name ON persons (kode_desa, name_std)"),
     ("persons", "persons_name_std", false, "CREATE INDEX IF NOT EXISTS persons_name_std ON persons (name_std, kode_desa)"),
-    ("families", "families_pkey", true, "ALTER TABLE families ADD CONSTRAINT families_pkey PRIMARY KEY (kode_provinsi, id)"),
+    ("persons", "persons_pkey", true, "CREATE UNIQUE INDEX IF NOT EXISTS persons_pkey ON persons (kode_provinsi, id)"),
+    ("persons", "persons_name", false, "CREATE INDEX IF NOT EXISTS persons_name ON persons (kode_desa, name_std)"),
+    ("persons", "persons_valid_nik", false, "CREATE UNIQUE INDEX IF NOT EXISTS persons_valid_nik ON persons (nik) WHERE nik IS NOT NULL"),
+    ("families", "families_pkey", true, "CREATE UNIQUE INDEX IF NOT EXISTS families_pkey ON families (kode_provinsi, id)"),
     ("families", "families_kk", false, "CREATE INDEX IF NOT EXISTS families_kk ON families (kk)"),
     ("families", "families_desa", false, "CREATE INDEX IF NOT EXISTS families_desa ON families (kode_desa)"),
-    ("memberships", "memberships_pkey", true, "ALTER TABLE memberships ADD CONSTRAINT memberships_pkey PRIMARY KEY (kode_provinsi, family_id, person_id, valid_from)"),
+    ("memberships", "memberships_pkey", true, "CREATE UNIQUE INDEX IF NOT EXISTS memberships_pkey ON memberships (kode_provinsi, family_id, person_id, valid_from)"),
     ("memberships", "memberships_person", false, "CREATE INDEX IF NOT EXISTS memberships_person ON memberships (kode_provinsi, person_id)"),
     ("memberships", "memberships_open", false, "CREATE INDEX IF NOT EXISTS memberships_open ON memberships (kode_provinsi, family_id) WHERE valid_to IS NULL"),
-    ("kk_history", "kk_history_pkey", true, "ALTER TABLE kk_history ADD CONSTRAINT kk_history_pkey PRIMARY KEY (kode_provinsi, family_id, valid_from)"),
+    ("kk_history", "kk_history_pkey", true, "CREATE UNIQUE INDEX IF NOT EXISTS kk_history_pkey ON kk_history (kode_provinsi, family_id, valid_from)"),
     ("kk_history", "kk_history_kk", false, "CREATE INDEX IF NOT EXISTS kk_history_kk ON kk_history (kk)"),
-    ("field_values", "field_values_pkey", true, "ALTER TABLE field_values ADD CONSTRAINT field_values_pkey PRIMARY KEY (kode_provinsi, entity, entity_id, field, source_id, source_record)"),
-    ("snapshot_families", "snapshot_families_pkey", true, "ALTER TABLE snapshot_families ADD CONSTRAINT snapshot_families_pkey PRIMARY KEY (snapshot_id, kode_provinsi, family_id)"),
+    ("field_values", "field_values_pkey", true, "CREATE UNIQUE INDEX IF NOT EXISTS field_values_pkey ON field_values (kode_provinsi, entity, entity_id, field, source_id, source_record)"),
+    ("snapshot_families", "snapshot_families_pkey", true, "CREATE UNIQUE INDEX IF NOT EXISTS snapshot_families_pkey ON snapshot_families (snapshot_id, kode_provinsi, family_id)"),
     ("snapshot_families", "snapshot_families_desa", false, "CREATE INDEX IF NOT EXISTS snapshot_families_desa ON snapshot_families (snapshot_id, kode_provinsi, kode_desa)"),
     ("snapshot_families", "snapshot_families_kk", false, "CREATE INDEX IF NOT EXISTS snapshot_families_kk ON snapshot_families (snapshot_id, kk)"),
     ("snapshot_families", "snapshot_families_family", false, "CREATE INDEX IF NOT EXISTS snapshot_families_family ON snapshot_families (kode_provinsi, family_id)"),
-    ("snapshot_members", "snapshot_members_pkey", true, "ALTER TABLE snapshot_members ADD CONSTRAINT snapshot_members_pkey PRIMARY KEY (snapshot_id, kode_provinsi, family_id, person_id)"),
+    ("snapshot_members", "snapshot_members_pkey", true, "CREATE UNIQUE INDEX IF NOT EXISTS snapshot_members_pkey ON snapshot_members (snapshot_id, kode_provinsi, family_id, person_id)"),
     ("snapshot_members", "snapshot_members_nik", false, "CREATE INDEX IF NOT EXISTS snapshot_members_nik ON snapshot_members (snapshot_id, nik)"),
     ("snapshot_members", "snapshot_members_person", false, "CREATE INDEX IF NOT EXISTS snapshot_members_person ON snapshot_members (snapshot_id, kode_provinsi, person_id)"),
 ];
@@ -557,6 +559,28 @@ impl PgStore {
             .take();
         if let Some(e) = failure {
             return Err(e);
+        }
+        // The unique indexes built for primary keys become the keys (a catalogue change: the
+        // columns are NOT NULL already, nothing is scanned).
+        let keys: Vec<String> = sqlx::query_scalar(
+            "SELECT conname::text FROM pg_constraint WHERE contype = 'p' \
+             AND connamespace = current_schema()::regnamespace",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for &(table, name, _, _) in BULK_INDEXES.iter().filter(|i| i.2) {
+            if keys.iter().any(|k| k == name) {
+                continue;
+            }
+            let sql =
+                format!("ALTER TABLE {table} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}");
+            if let Err(cause) = sqlx::raw_sql(&sql).execute(&self.pool).await {
+                return Err(StoreError::Index {
+                    table: table.to_owned(),
+                    index: name.to_owned(),
+                    cause: cause.to_string(),
+                });
+            }
         }
         let mut spent: Vec<(String, f64)> = Vec::new();
         for (table, secs) in a.into_iter().chain(b) {
@@ -623,7 +647,8 @@ impl Store for PgStore {
                 if !new_registry {
                     continue;
                 }
-                format!("ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
+                // A load stopped before its key was attached leaves the bare index.
+                format!("ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}; DROP INDEX IF EXISTS {name}")
             } else {
                 format!("DROP INDEX IF EXISTS {name}")
             };

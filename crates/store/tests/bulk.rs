@@ -70,8 +70,16 @@ impl Db {
                 .fetch_all(&pool)
                 .await
                 .expect("pg_indexes");
+                // And the constraints they carry (a primary key is more than its index).
+                let keys: Vec<(String, String)> = sqlx::query_as(&format!(
+                    "SELECT 'constraint ' || conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+                     WHERE contype IN ('p', 'u') AND connamespace = current_schema()::regnamespace AND conrelid::regclass::text IN {TABLES}"
+                ))
+                .fetch_all(&pool)
+                .await
+                .expect("pg_constraint");
                 pool.close().await;
-                rows.into_iter().collect()
+                rows.into_iter().chain(keys).collect()
             }
         }
     }
