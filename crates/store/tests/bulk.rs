@@ -100,7 +100,8 @@ impl Db {
 }
 
 async fn stores(name: &str) -> Vec<(Arc<dyn Store>, Db)> {
-    let dir = std::env::temp_dir().join(format!("dtsen-bulk-{name}-{}", std::process::id()));
+    // Inside this checkout's target directory, one per test: a later run replaces it.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bulk-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("r.db");

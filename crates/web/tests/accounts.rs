@@ -374,7 +374,7 @@ async fn every_view_is_logged_in_an_unbroken_chain_on_postgres() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_or_removed_entry_breaks_the_chain() {
-    let dir = std::env::temp_dir().join(format!("dtsen-web-tamper-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-tamper");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join("r.db");

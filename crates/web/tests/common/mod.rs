@@ -100,7 +100,8 @@ pub async fn store(name: &str, postgres: bool) -> Arc<dyn Store> {
             .expect("test database");
         dtsen_store::open(&url).await.expect("open postgres")
     } else {
-        let dir = std::env::temp_dir().join(format!("dtsen-web-{name}-{}", std::process::id()));
+        // Inside this checkout's target directory, one per test: a later run replaces it.
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("web-{name}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("r.db");
