@@ -2,7 +2,8 @@
 # Province 35 (Jawa Timur) at full size, end to end: generate (42.3M persons), ingest, then
 # consolidate one regency at a time. Not in CI: it takes about 30 minutes on 2 cores and
 # ~60 GB of disk with --dry-run (sources without truth 19 GB, ingest output 29 GB, the
-# regency split 29 GB while it is consumed); a registry write needs ~50 GB more for SQLite.
+# regency split 29 GB while it is consumed); a registry write needs ~50 GB more for SQLite, so
+# the run removes the ingest output once it is split (--discard-ingested).
 #
 # usage: scripts/bench_province.sh WORK_DIR [--dry-run]
 # Writes WORK_DIR/keep/: the report, GNU time's figures per step, the coverage table.
@@ -27,7 +28,7 @@ du -sb ing > keep/ing.size
 rm -rf src
 echo "consolidate $(date -u +%FT%TZ)"
 timed consolidate "$dtsen" consolidate --ingested ing --snapshot 2026Q3 --work cons \
-    --db "sqlite://$work/dtsen.db" --retrain $dry
+    --db "sqlite://$work/dtsen.db" --retrain --discard-ingested $dry
 echo "done $(date -u +%FT%TZ)"
 cp cons/consolidation-report.json cons/consolidation-report.txt cons/cakupan_wilayah.csv keep/
 grep -E 'Elapsed|Maximum resident|User time|System time' keep/*.time

@@ -53,6 +53,11 @@ pub(crate) struct ConsolidateArgs {
     /// registry (a preview of the quarter; the registry is only read, for the ids it gave out).
     #[arg(long)]
     pub dry_run: bool,
+    /// Once the input is split by regency, remove the ingest output's record files
+    /// (persons.tsv, families.tsv, lists.tsv): for a large run short of disk, since the split
+    /// holds the same records and `dtsen ingest` makes them again from the sources.
+    #[arg(long)]
+    pub discard_ingested: bool,
 }
 
 /// How `dtsen consolidate` splits its input.
@@ -202,6 +207,7 @@ pub(crate) fn consolidate(a: ConsolidateArgs) -> Result<serde_json::Value> {
             split,
             ingest_report.as_ref(),
             RegionTable::official(),
+            a.discard_ingested,
             |m| eprintln!("{m}"),
         ))
         .with_context(|| {
@@ -316,6 +322,7 @@ pub(crate) fn demo(dir: &Path) -> Result<()> {
         json: false,
         partition: PartitionMode::Auto,
         dry_run: false,
+        discard_ingested: false,
     })?;
     let e = crate::link::evaluate_files(
         &work.join("persons-clusters.csv"),

@@ -41,7 +41,9 @@ pub struct Run {
 
 /// Consolidates `ingested` into draft snapshot `opts.snapshot` of `store`, writing the return
 /// files, lists and report into `work`; without a store (a dry run), only the files are
-/// written. `progress` hears what is going on.
+/// written. With `discard_ingested`, a split run removes the ingest output's record files once
+/// they are split (for a run short of disk: the partitions hold the same records, and
+/// `dtsen ingest` makes them again from the sources). `progress` hears what is going on.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     store: Option<&dyn Store>,
@@ -52,6 +54,7 @@ pub async fn run(
     split: Split,
     ingest_report: Option<&Json>,
     regions: &RegionTable,
+    discard_ingested: bool,
     mut progress: impl FnMut(&str),
 ) -> Result<Run> {
     let split = match split {
@@ -71,6 +74,26 @@ pub async fn run(
             t.elapsed().as_secs_f64(),
             parts.iter().map(|p| p.person_records).max().unwrap_or(0)
         ));
+        if discard_ingested {
+            for name in partition::RECORD_FILES {
+                let path = ingested.join(name);
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(source) => {
+                        return Err(ConsolidateError::Io {
+                            path: path.display().to_string(),
+                            source,
+                        })
+                    }
+                }
+            }
+            progress(&format!(
+                "Removed {} from {} (--discard-ingested)",
+                partition::RECORD_FILES.join(", "),
+                ingested.display()
+            ));
+        }
         parts
             .into_iter()
             .map(|p| {

@@ -45,7 +45,8 @@ pub struct Partition {
     pub list_rows: u64,
 }
 
-const FILES: [&str; 3] = ["persons.tsv", "families.tsv", "lists.tsv"];
+/// The ingest output's record files a partition holds its share of.
+pub const RECORD_FILES: [&str; 3] = ["persons.tsv", "families.tsv", "lists.tsv"];
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> ConsolidateError + '_ {
     move |source| ConsolidateError::Io {
@@ -409,7 +410,7 @@ impl Writers {
         let Some(p) = self.open.get_mut(&home) else {
             return Ok(());
         };
-        let path = p.dir.join(FILES[file]);
+        let path = p.dir.join(RECORD_FILES[file]);
         if p.files[file].is_none() {
             let f = std::fs::File::create(&path).map_err(io(&path))?;
             let mut w = BufWriter::with_capacity(256 << 10, f);
@@ -429,12 +430,12 @@ impl Writers {
         let rejects = self.ingested.join("rejects.csv");
         for (home, p) in self.open {
             for (k, f) in p.files.into_iter().enumerate() {
-                let path = p.dir.join(FILES[k]);
+                let path = p.dir.join(RECORD_FILES[k]);
                 match f {
                     Some(mut w) => w.flush().map_err(io(&path))?,
                     // Every partition has the three files, with their headers.
                     None => {
-                        let header = header_of(&self.ingested.join(FILES[k]))?;
+                        let header = header_of(&self.ingested.join(RECORD_FILES[k]))?;
                         std::fs::write(&path, header).map_err(io(&path))?;
                     }
                 }
