@@ -12,6 +12,7 @@ use dtsen_consolidate::{persist, snapshot_date, Options, Rules};
 use dtsen_core::{RegionCode, RegionTable};
 use dtsen_link::eval::{evaluate, EvalRecord};
 
+/// A run of `ing` into `base/NAME.db`; a dry run also discards the ingest output once split.
 async fn consolidate(base: &Path, ing: &Path, name: &str, split: Split, dry: bool) -> Run {
     let db = format!("sqlite://{}", base.join(format!("{name}.db")).display());
     let store = dtsen_store::open(&db).await.expect("store");
@@ -33,6 +34,7 @@ async fn consolidate(base: &Path, ing: &Path, name: &str, split: Split, dry: boo
         split,
         None,
         RegionTable::official(),
+        dry,
         |m| said.push(m.to_string()),
     )
     .await
@@ -95,7 +97,19 @@ async fn a_province_split_by_regency_gives_the_snapshot_of_the_whole_run() {
     assert!(dtsen_consolidate::partition::several_regencies(&ing).expect("regencies"));
     let whole = consolidate(&base, &ing, "whole", Split::None, false).await;
     let split = consolidate(&base, &ing, "split", Split::Regency, false).await;
-    let dry = consolidate(&base, &ing, "dry", Split::Auto, true).await;
+    // The dry run on a copy of the ingest output, which it discards once split.
+    let copy = base.join("ing-copy");
+    std::fs::create_dir_all(&copy).expect("copy dir");
+    for entry in std::fs::read_dir(&ing).expect("ingest output") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), copy.join(entry.file_name())).expect("copy");
+    }
+    let dry = consolidate(&base, &copy, "dry", Split::Auto, true).await;
+    for name in dtsen_consolidate::partition::RECORD_FILES {
+        assert!(!copy.join(name).exists(), "{name} discarded");
+        assert!(ing.join(name).exists(), "{name} kept without the option");
+    }
+    assert!(copy.join("rejects.csv").exists() && copy.join("ingest-report.json").exists());
     assert_eq!(dry.partitions, split.partitions);
     assert_eq!(dry.report["reconciliation"], split.report["reconciliation"]);
     assert_eq!(whole.partitions, 1);
