@@ -1,9 +1,9 @@
 #!/bin/bash
 # Province 35 (Jawa Timur) at full size, end to end: generate (42.3M persons), ingest, then
-# consolidate one regency at a time. Not in CI: it takes about 30 minutes on 2 cores and
-# ~60 GB of disk with --dry-run (sources without truth 19 GB, ingest output 29 GB, the
-# regency split 29 GB while it is consumed); a registry write needs ~50 GB more for SQLite, so
-# the run removes the ingest output once it is split (--discard-ingested).
+# consolidate one regency at a time. Not in CI: about 30 minutes on 2 cores with --dry-run,
+# about 45 with the registry write (2026-11-23). Disk: sources without truth 19 GB, ingest
+# output 29 GB, the regency split 29 GB while it is consumed, a SQLite registry ~50 GB; the run
+# removes the ingest output once it is split (--discard-ingested), so ~65 GB suffice.
 #
 # usage: scripts/bench_province.sh WORK_DIR [--dry-run]
 # Writes WORK_DIR/keep/: the report, GNU time's figures per step, the coverage table.
