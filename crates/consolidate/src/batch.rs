@@ -77,16 +77,12 @@ pub async fn run(
         if discard_ingested {
             for name in partition::RECORD_FILES {
                 let path = ingested.join(name);
-                match std::fs::remove_file(&path) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(source) => {
-                        return Err(ConsolidateError::Io {
-                            path: path.display().to_string(),
-                            source,
-                        })
-                    }
-                }
+                std::fs::remove_file(&path)
+                    .or_else(|e| match e.kind() {
+                        std::io::ErrorKind::NotFound => Ok(()),
+                        _ => Err(e),
+                    })
+                    .map_err(partition::io(&path))?;
             }
             progress(&format!(
                 "Removed {} from {} (--discard-ingested)",
@@ -147,19 +143,15 @@ pub async fn run(
         }
         drop(c);
         if split {
-            let io = |path: &Path| {
-                let path = path.display().to_string();
-                move |source| ConsolidateError::Io { path, source }
-            };
             // The model for the next run, where a whole-input run leaves it.
             if n == 0 {
                 let from = part_work.join("link").join("model.json");
                 let to = work.join("link");
-                std::fs::create_dir_all(&to).map_err(io(&to))?;
-                std::fs::copy(&from, to.join("model.json")).map_err(io(&from))?;
+                std::fs::create_dir_all(&to).map_err(partition::io(&to))?;
+                std::fs::copy(&from, to.join("model.json")).map_err(partition::io(&from))?;
             }
             // The partition's copy of the ingest output has served; its matching files stay.
-            std::fs::remove_dir_all(&input).map_err(io(&input))?;
+            std::fs::remove_dir_all(&input).map_err(partition::io(&input))?;
             let _ = std::fs::remove_file(part_work.join("link").join("persons-link.csv"));
         }
     }

@@ -48,7 +48,7 @@ pub struct Partition {
 /// The ingest output's record files a partition holds its share of.
 pub const RECORD_FILES: [&str; 3] = ["persons.tsv", "families.tsv", "lists.tsv"];
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> ConsolidateError + '_ {
+pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> ConsolidateError + '_ {
     move |source| ConsolidateError::Io {
         path: path.display().to_string(),
         source,

@@ -33,27 +33,30 @@ async fn build_index(pool: &PgPool, ddl: &str) -> std::result::Result<(), sqlx::
     tx.commit().await
 }
 
+/// Nothing panics while holding the queue's locks: a poisoned one still holds valid data.
+fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Takes builds from the shared queue until it is empty or a build has failed (the first
 /// failure is kept). Returns the seconds of each build, by table.
 async fn index_lane(pool: PgPool, queue: std::sync::Arc<IndexQueue>) -> Vec<(&'static str, f64)> {
     let mut done = Vec::new();
     loop {
-        if queue.failed.lock().map(|f| f.is_some()).unwrap_or(true) {
+        if locked(&queue.failed).is_some() {
             return done;
         }
-        let next = queue.todo.lock().ok().and_then(|mut q| q.next());
+        let next = locked(&queue.todo).next();
         let Some(&(table, name, _, ddl)) = next else {
             return done;
         };
         let t = std::time::Instant::now();
         if let Err(cause) = build_index(&pool, ddl).await {
-            if let Ok(mut first) = queue.failed.lock() {
-                first.get_or_insert(StoreError::Index {
-                    table: table.to_owned(),
-                    index: name.to_owned(),
-                    cause: cause.to_string(),
-                });
-            }
+            locked(&queue.failed).get_or_insert(StoreError::Index {
+                table: table.to_owned(),
+                index: name.to_owned(),
+                cause: cause.to_string(),
+            });
             return done;
         }
         done.push((table, t.elapsed().as_secs_f64()));
@@ -527,7 +530,7 @@ pub(crate) const BULK_INDEXES: &[BulkIndex] = &[
 impl PgStore {
     /// Builds the indexes of [`BULK_INDEXES`] that are missing, two at a time, each in one
     /// process with 512 MB to sort in (on two cores, measured faster than one at a time with
-    /// PostgreSQL's parallel workers; builds on one table wait for its primary key's lock).
+    /// PostgreSQL's parallel workers), then attaches the primary keys built as unique indexes.
     /// Returns the seconds of building per table (summed over its indexes: with two at a time
     /// they add up to more than the wall time).
     async fn build_indexes(&self) -> Result<Vec<(String, f64)>> {
@@ -552,11 +555,7 @@ impl PgStore {
             a.await.map_err(|e| StoreError::Task(e.to_string()))?,
             b.await.map_err(|e| StoreError::Task(e.to_string()))?,
         );
-        let failure = queue
-            .failed
-            .lock()
-            .map_err(|e| StoreError::Task(e.to_string()))?
-            .take();
+        let failure = locked(&queue.failed).take();
         if let Some(e) = failure {
             return Err(e);
         }
