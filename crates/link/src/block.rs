@@ -226,18 +226,16 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
     let max_block = config.model.max_block.max(2);
     let rules = data.rules;
     let mut oversized: Vec<foldhash::HashSet<u64>> = vec![Default::default(); rules];
-    let mut all = Vec::new();
+    let mut parts: Vec<Vec<Pair>> = Vec::new();
     let mut reports = Vec::new();
-    // One buffer for every rule's (key, record) list: allocated once, not faulted in anew.
-    let mut order: Vec<(u64, u32)> = Vec::with_capacity(data.len());
+    // One pair of buffers for every rule's sorted (key, record) list: allocated once, not
+    // faulted in anew.
+    let mut order: Vec<(u64, u32)> = Vec::new();
+    let mut scratch: Vec<(u64, u32)> = Vec::new();
     for r in 0..rules {
-        order.clear();
-        order.extend((0..data.len()).filter_map(|i| {
-            let k = data.key(i, r);
-            (k != 0).then_some((k, i as u32))
-        }));
-        let keyed = order.len();
-        order.par_sort_unstable();
+        crate::sort::sort_by_key(data.len(), |i| data.key(i, r), &mut order, &mut scratch);
+        // Records without a key sort first.
+        let keyed = data.len() - order.partition_point(|x| x.0 == 0);
         let mut groups = Vec::new();
         let mut report = RuleReport {
             name: config.blocking[r].name.clone(),
@@ -250,26 +248,17 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
             pairs_proposed: 0,
             pairs_new: 0,
         };
-        let mut start = 0;
-        while start < order.len() {
-            let key = order[start].0;
-            let mut end = start + 1;
-            while end < order.len() && order[end].0 == key {
-                end += 1;
-            }
+        for (start, end) in crate::sort::runs(&order) {
             let size = end - start;
-            if size >= 2 {
-                if size > max_block {
-                    report.oversized_blocks += 1;
-                    report.oversized_records += size;
-                    oversized[r].insert(key);
-                } else {
-                    report.blocks += 1;
-                    report.largest_block = report.largest_block.max(size);
-                    groups.push((start, end));
-                }
+            if size > max_block {
+                report.oversized_blocks += 1;
+                report.oversized_records += size;
+                oversized[r].insert(order[start].0);
+            } else {
+                report.blocks += 1;
+                report.largest_block = report.largest_block.max(size);
+                groups.push((start, end));
             }
-            start = end;
         }
         let oversized = &oversized;
         let order = &order;
@@ -311,13 +300,17 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
                 (out, proposed)
             })
             .collect();
-        all.reserve(results.iter().map(|(p, _)| p.len()).sum());
         for (pairs, proposed) in results {
             report.pairs_proposed += proposed;
             report.pairs_new += pairs.len() as u64;
-            all.extend(pairs);
+            parts.push(pairs);
         }
         reports.push(report);
+    }
+    // One allocation of the exact size for the union (growing it rule by rule would copy it).
+    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        all.extend(part);
     }
     (all, reports)
 }

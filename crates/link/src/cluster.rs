@@ -102,30 +102,41 @@ pub fn cluster(
             values,
             confirmed: d.confirmed.is_some(),
         });
-    // Edges grouped by component: sorted by root, then cut into slices.
-    let mut sorted: Vec<(u32, Edge)> = edges.iter().map(|e| (root[e.a as usize], *e)).collect();
-    sorted.par_sort_unstable_by_key(|x| (x.0, x.1.a, x.1.b));
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    while start < sorted.len() {
-        let mut end = start + 1;
-        while end < sorted.len() && sorted[end].0 == sorted[start].0 {
-            end += 1;
+    // Edges grouped by component without sorting them: a counting sort of edge numbers by
+    // their component's root (`begin[r]..begin[r + 1]` are root r's), in edge order.
+    let mut begin = vec![0u32; n + 1];
+    for e in edges {
+        begin[root[e.a as usize] as usize + 1] += 1;
+    }
+    for r in 1..begin.len() {
+        begin[r] += begin[r - 1];
+    }
+    let mut by_root = vec![0u32; edges.len()];
+    {
+        let mut next: Vec<u32> = begin[..n].to_vec();
+        for (k, e) in edges.iter().enumerate() {
+            let r = root[e.a as usize] as usize;
+            by_root[next[r] as usize] = k as u32;
+            next[r] += 1;
         }
-        ranges.push((start, end));
-        start = end;
     }
     // Only components that are split or flagged come back (a component's root is its
-    // smallest record, which is already its cluster number).
-    let results: Vec<Split> = ranges
-        .par_iter()
-        .filter_map(|&(s, e)| {
-            let result = if e - s == 1 {
-                split_component(std::slice::from_ref(&sorted[s].1), distinct, bridge_min)
-            } else {
-                let es: Vec<Edge> = sorted[s..e].iter().map(|x| x.1).collect();
-                split_component(&es, distinct, bridge_min)
-            };
+    // smallest record, which is already its cluster number). Most need neither check and are
+    // recognised without copying their edges.
+    let results: Vec<Split> = (0..n)
+        .into_par_iter()
+        .with_min_len(4096)
+        .filter_map(|r| {
+            let ks = &by_root[begin[r] as usize..begin[r + 1] as usize];
+            if ks.is_empty()
+                || settled(ks.iter().map(|&k| &edges[k as usize]), distinct, bridge_min)
+            {
+                return None;
+            }
+            // The full check sees the edges in one canonical order.
+            let mut es: Vec<Edge> = ks.iter().map(|&k| edges[k as usize]).collect();
+            es.sort_unstable_by_key(|e| (e.a, e.b));
+            let result = split_component(&es, distinct, bridge_min);
             (result.0.len() > 1 || result.1.is_some()).then_some(result)
         })
         .collect();
@@ -170,6 +181,35 @@ pub struct Identifiers<'a> {
     pub feature: &'a Feature,
     /// Values confirmed by the authoritative source (sorted), if there is one.
     pub confirmed: Option<&'a [u64]>,
+}
+
+/// Whether a component stays whole without review: every link at least `bridge_min` (no bridge
+/// can be cut) and no two different identifiers among its records. A single link is never a
+/// bridge between two groups of two.
+fn settled<'e>(
+    edges: impl Iterator<Item = &'e Edge> + Clone,
+    distinct: Option<Resolved<'_>>,
+    bridge_min: f64,
+) -> bool {
+    let mut all = edges.clone();
+    let single = all.next().is_some() && all.next().is_none();
+    if !single && edges.clone().any(|e| e.p < bridge_min) {
+        return false;
+    }
+    let Some(d) = distinct else { return true };
+    let mut first: Option<u64> = None;
+    !edges
+        .flat_map(|e| [e.a, e.b])
+        .any(|r| match identifier(d, r as usize) {
+            None => false,
+            Some(v) => match first {
+                None => {
+                    first = Some(v);
+                    false
+                }
+                Some(f) => f != v && !same_identifier(d, f, v),
+            },
+        })
 }
 
 type Split = (Vec<Vec<u32>>, Option<(ReviewReason, Vec<(u32, u32, f64)>)>);

@@ -16,24 +16,41 @@ use crate::config::{ComparisonKind, Config, Mode};
 use crate::levels::name_thresholds;
 use crate::LinkError;
 
-/// Many strings in one buffer.
+/// Many strings in one buffer. Offsets are 32-bit (4 bytes a string instead of 8): a column
+/// holding more than 4 GiB of text is marked overflowed, and loading fails on it.
 #[derive(Debug, Default, Clone)]
 pub struct Texts {
     bytes: Vec<u8>,
-    ends: Vec<usize>,
+    ends: Vec<u32>,
+    overflow: bool,
 }
 
 impl Texts {
     /// Appends one string.
     pub fn push(&mut self, s: &[u8]) {
         self.bytes.extend_from_slice(s);
-        self.ends.push(self.bytes.len());
+        let end = self.end();
+        self.ends.push(end);
     }
     /// Appends every string of `other`.
     pub fn extend(&mut self, other: &Texts) {
-        let base = self.bytes.len();
+        let base = self.end();
         self.bytes.extend_from_slice(&other.bytes);
-        self.ends.extend(other.ends.iter().map(|e| e + base));
+        let end = self.end();
+        self.overflow |= other.overflow;
+        self.ends
+            .extend(other.ends.iter().map(|e| base.saturating_add(*e).min(end)));
+    }
+    /// The offset after the last byte, marking an overflow past 4 GiB.
+    fn end(&mut self) -> u32 {
+        u32::try_from(self.bytes.len()).unwrap_or_else(|_| {
+            self.overflow = true;
+            u32::MAX
+        })
+    }
+    /// Whether more than 4 GiB of text was pushed (the offsets past it are wrong).
+    pub fn overflowed(&self) -> bool {
+        self.overflow
     }
     /// Reserves room for `factor` times what `like` holds.
     fn reserve_like(&mut self, like: &Texts, factor: f64) {
@@ -44,8 +61,8 @@ impl Texts {
     }
     /// The `i`-th string.
     pub fn get(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bytes[start..self.ends[i]]
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.bytes[start..self.ends[i] as usize]
     }
     /// The `i`-th string as text (lossy).
     pub fn str(&self, i: usize) -> String {
@@ -70,7 +87,7 @@ pub enum Feature {
     Exact {
         /// Hash of the value per record (0 = missing).
         hashes: Vec<u64>,
-        /// Records sharing the value, per record.
+        /// Records sharing the value, per record (empty without term-frequency adjustment).
         counts: Vec<u32>,
         /// The value of each record.
         text: Texts,
@@ -79,7 +96,7 @@ pub enum Feature {
     Name {
         /// Hash of the name per record (0 = missing).
         hashes: Vec<u64>,
-        /// Records sharing the name, per record.
+        /// Records sharing the name, per record (empty without term-frequency adjustment).
         counts: Vec<u32>,
         /// Hash of the sorted token list per record, to recognise reordered names.
         sorted: Vec<u64>,
@@ -123,7 +140,8 @@ impl Feature {
     pub fn term_frequency(&self, i: usize, records: usize) -> Option<f64> {
         match self {
             Feature::Exact { hashes, counts, .. } | Feature::Name { hashes, counts, .. } => {
-                (hashes[i] != 0).then(|| f64::from(counts[i]) / records.max(1) as f64)
+                let count = counts.get(i).copied().unwrap_or(1);
+                (hashes[i] != 0).then(|| f64::from(count) / records.max(1) as f64)
             }
             _ => None,
         }
@@ -181,7 +199,6 @@ pub struct Dataset {
     pub source_names: Vec<String>,
     /// One feature per comparison, in configuration order.
     pub features: Vec<Feature>,
-    /// One key per blocking rule per record (0 = no key: a part is missing).
     /// One key per blocking rule per record, row-major (`keys[i * rules + r]`; 0 = no key: a
     /// part is missing): the checks between rules touch one cache line per record.
     pub keys: Vec<u64>,
@@ -199,14 +216,13 @@ impl Dataset {
     /// Value frequencies, for the comparisons with term-frequency adjustment (a frequency of 1
     /// elsewhere, never read).
     fn count_values(&mut self) {
-        let n = self.len();
         for (f, &needed) in self.features.iter_mut().zip(&self.needs_counts) {
             if let Feature::Exact { hashes, counts, .. } | Feature::Name { hashes, counts, .. } = f
             {
                 *counts = if needed {
                     value_counts(hashes)
                 } else {
-                    vec![1; n]
+                    Vec::new()
                 };
             }
         }
@@ -356,15 +372,10 @@ impl Builder {
 
 /// How many records share each record's value (by hash; 0 = missing gets 0), in parallel.
 fn value_counts(hashes: &[u64]) -> Vec<u32> {
-    let mut order: Vec<(u64, u32)> = hashes
-        .iter()
-        .enumerate()
-        .filter(|(_, &h)| h != 0)
-        .map(|(i, &h)| (h, i as u32))
-        .collect();
-    order.par_sort_unstable();
+    let mut order = Vec::new();
+    crate::sort::sort_by_key(hashes.len(), |i| hashes[i], &mut order, &mut Vec::new());
     let mut counts = vec![0u32; hashes.len()];
-    let mut start = 0;
+    let mut start = order.partition_point(|x| x.0 == 0);
     while start < order.len() {
         let mut end = start + 1;
         while end < order.len() && order[end].0 == order[start].0 {
@@ -528,6 +539,17 @@ pub fn load_files(config: &Config, inputs: Vec<Input>) -> Result<Dataset, LinkEr
             None
         };
         load_one(config, &name, reader, size, &mut acc, file_source)?;
+    }
+    let texts = std::iter::once(&acc.ids).chain(acc.builders.iter().filter_map(|b| match b {
+        Builder::Exact(_, text) | Builder::Name { text, .. } => Some(text),
+        _ => None,
+    }));
+    if texts.into_iter().any(Texts::overflowed) {
+        return Err(LinkError::Input(
+            "a text column (ids or a compared column) holds more than 4 GiB: link the input in \
+             parts (by region, as consolidation does)"
+                .into(),
+        ));
     }
     Ok(acc.finish(config))
 }

@@ -17,6 +17,7 @@ pub mod eval;
 pub mod levels;
 pub mod model;
 pub mod registry;
+mod sort;
 
 use std::io::Write;
 use std::path::Path;
@@ -205,7 +206,9 @@ pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
             (c, bits)
         })
         .collect();
-    let scored: Vec<(f32, Method)> = pairs
+    // Straight into the two columns (no list of tuples to copy from).
+    let (mut weights, mut methods) = (Vec::new(), Vec::new());
+    pairs
         .par_iter()
         .map(|p| {
             let mut w = model.base_weight(p.pattern);
@@ -221,14 +224,13 @@ pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
             };
             (w as f32, method)
         })
-        .collect();
-    let (weights, methods): (Vec<f32>, Vec<Method>) = scored.into_iter().unzip();
+        .unzip_into_vecs(&mut weights, &mut methods);
     timings.scoring_ms = t.elapsed().as_millis() as u64;
     let t = Instant::now();
-    let edges: Vec<Edge> = pairs
-        .iter()
-        .zip(weights.iter().zip(&methods))
-        .filter_map(|(p, (w, m))| match m {
+    let accepted = methods.par_iter().filter(|m| **m != Method::None).count();
+    let mut edges: Vec<Edge> = Vec::with_capacity(accepted);
+    edges.extend(pairs.iter().zip(weights.iter().zip(&methods)).filter_map(
+        |(p, (w, m))| match m {
             Method::None => None,
             Method::Deterministic(_) => Some(Edge {
                 a: p.left,
@@ -242,8 +244,8 @@ pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
                 p: model::probability(f64::from(*w)),
                 w: f64::from(*w),
             }),
-        })
-        .collect();
+        },
+    ));
     let distinct = config
         .clustering
         .distinct
@@ -493,12 +495,13 @@ pub fn write_outputs(
     w.write_all(head.as_bytes()).map_err(io(&path))?;
     let min = config.model.output_min_probability;
     let all_deterministic = config.model.output_deterministic_pairs;
-    let indices: Vec<usize> = (0..linkage.pairs.len()).collect();
-    let chunks: Vec<Vec<u8>> = indices
-        .par_chunks(1 << 15)
-        .map(|chunk| {
-            let mut line = Vec::with_capacity(chunk.len() * 96);
-            for &k in chunk {
+    write_parallel(
+        &mut w,
+        linkage.pairs.len(),
+        1 << 15,
+        &path,
+        |chunk, line| {
+            for k in chunk {
                 let (p, wt, m) = (&linkage.pairs[k], linkage.weights[k], &linkage.methods[k]);
                 let prob = model::probability(f64::from(wt));
                 if *m == Method::None && prob < min {
@@ -507,9 +510,9 @@ pub fn write_outputs(
                 if matches!(m, Method::Deterministic(_)) && !all_deterministic {
                     continue;
                 }
-                push_csv(&mut line, data.id(p.left as usize));
+                push_csv(line, data.id(p.left as usize));
                 line.push(b',');
-                push_csv(&mut line, data.id(p.right as usize));
+                push_csv(line, data.id(p.right as usize));
                 let method = match m {
                     Method::None => "none",
                     Method::Probabilistic => "probabilistic",
@@ -518,9 +521,9 @@ pub fn write_outputs(
                 line.push(b',');
                 line.extend_from_slice(method.as_bytes());
                 line.push(b',');
-                push_fixed(&mut line, f64::from(wt), 3);
+                push_fixed(line, f64::from(wt), 3);
                 line.push(b',');
-                push_fixed(&mut line, prob, 6);
+                push_fixed(line, prob, 6);
                 for (c, cc) in config.comparisons.iter().enumerate() {
                     line.push(b',');
                     line.extend_from_slice(level_names(cc.kind)[p.level(c) as usize].as_bytes());
@@ -533,36 +536,27 @@ pub fn write_outputs(
                 }
                 line.push(b'\n');
             }
-            line
-        })
-        .collect();
-    write_chunks(&mut w, chunks, &path)?;
+        },
+    )?;
     let mut line = Vec::with_capacity(256);
     w.flush().map_err(io(&path))?;
     // clusters.csv
     let path = out.join("clusters.csv");
     let mut w = create(&path)?;
     w.write_all(b"id,cluster,review\n").map_err(io(&path))?;
-    let records: Vec<usize> = (0..data.len()).collect();
-    let chunks: Vec<Vec<u8>> = records
-        .par_chunks(1 << 16)
-        .map(|chunk| {
-            let mut line = Vec::with_capacity(chunk.len() * 48);
-            for &i in chunk {
-                push_csv(&mut line, data.id(i));
-                line.push(b',');
-                push_csv(&mut line, data.id(linkage.clusters.cluster[i] as usize));
-                line.push(b',');
-                let r = linkage.clusters.review[i];
-                if r != 0 {
-                    let _ = write!(line, "{r}");
-                }
-                line.push(b'\n');
+    write_parallel(&mut w, data.len(), 1 << 16, &path, |chunk, line| {
+        for i in chunk {
+            push_csv(line, data.id(i));
+            line.push(b',');
+            push_csv(line, data.id(linkage.clusters.cluster[i] as usize));
+            line.push(b',');
+            let r = linkage.clusters.review[i];
+            if r != 0 {
+                let _ = write!(line, "{r}");
             }
-            line
-        })
-        .collect();
-    write_chunks(&mut w, chunks, &path)?;
+            line.push(b'\n');
+        }
+    })?;
     w.flush().map_err(io(&path))?;
     // review.csv: one row per link involved in a review case.
     let path = out.join("review.csv");
@@ -619,16 +613,49 @@ fn push_fixed(out: &mut Vec<u8>, v: f64, decimals: u32) {
 }
 
 /// Writes chunks formatted in parallel, in order; large chunks go straight to the file.
-fn write_chunks(
+/// Writes items `0..n` formatted by `format` (a range of items into a buffer), chunk by chunk:
+/// a window of chunks is formatted in parallel while the window before it is written, with two
+/// sets of buffers reused throughout, so memory stays a few megabytes whatever the output size.
+fn write_parallel(
     w: &mut std::io::BufWriter<std::fs::File>,
-    chunks: Vec<Vec<u8>>,
+    n: usize,
+    chunk: usize,
     path: &Path,
+    format: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) + Sync,
 ) -> Result<(), LinkError> {
     w.flush().map_err(io(path))?;
-    for chunk in chunks {
-        w.get_mut().write_all(&chunk).map_err(io(path))?;
+    let file = w.get_mut();
+    let window = 2 * rayon::current_num_threads().max(1);
+    let fill = |bufs: &mut [Vec<u8>], first: usize| {
+        bufs.par_iter_mut().enumerate().for_each(|(k, buf)| {
+            buf.clear();
+            let start = first + k * chunk;
+            if start < n {
+                format(start..(start + chunk).min(n), buf);
+            }
+        });
+    };
+    let mut ready: Vec<Vec<u8>> = vec![Vec::new(); window];
+    let mut next: Vec<Vec<u8>> = vec![Vec::new(); window];
+    fill(&mut ready, 0);
+    let mut first = window * chunk;
+    loop {
+        let more = first < n;
+        let (written, ()) = rayon::join(
+            || ready.iter().try_for_each(|b| file.write_all(b)),
+            || {
+                if more {
+                    fill(&mut next, first)
+                }
+            },
+        );
+        written.map_err(io(path))?;
+        if !more {
+            return Ok(());
+        }
+        std::mem::swap(&mut ready, &mut next);
+        first += window * chunk;
     }
-    Ok(())
 }
 
 fn push_csv(out: &mut Vec<u8>, field: &[u8]) {
