@@ -167,7 +167,8 @@ struct GenerateArgs {
     json: bool,
 }
 
-/// `mi_option_purge_delay` in mimalloc 2.x's `mi_option_t` (include/mimalloc.h).
+/// `mi_option_purge_delay` in mimalloc's `mi_option_t` (include/mimalloc.h; 15 in both the v2
+/// and the v3 headers, v3 being the one built).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> Result<()> {
