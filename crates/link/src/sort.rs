@@ -182,7 +182,7 @@ mod tests {
                 if i % 11 == 0 {
                     0
                 } else {
-                    x % 50_000 * 0x9e37_79b9_7f4a_7c15
+                    (x % 50_000).wrapping_mul(0x9e37_79b9_7f4a_7c15)
                 }
             })
             .collect();
