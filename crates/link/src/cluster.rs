@@ -184,8 +184,10 @@ pub struct Identifiers<'a> {
 }
 
 /// Whether a component stays whole without review: every link at least `bridge_min` (no bridge
-/// can be cut) and no two different identifiers among its records. A single link is never a
-/// bridge between two groups of two.
+/// can be cut) and every two identifiers among its records the same (equal, or one typo apart
+/// where that counts). A single link is never a bridge between two groups of two. It does not
+/// depend on the order of the edges; anything it cannot settle (more than a few distinct
+/// identifiers) goes to the full check.
 fn settled<'e>(
     edges: impl Iterator<Item = &'e Edge> + Clone,
     distinct: Option<Resolved<'_>>,
@@ -197,19 +199,23 @@ fn settled<'e>(
         return false;
     }
     let Some(d) = distinct else { return true };
-    let mut first: Option<u64> = None;
-    !edges
-        .flat_map(|e| [e.a, e.b])
-        .any(|r| match identifier(d, r as usize) {
-            None => false,
-            Some(v) => match first {
-                None => {
-                    first = Some(v);
-                    false
-                }
-                Some(f) => f != v && !same_identifier(d, f, v),
-            },
-        })
+    const FEW: usize = 4;
+    let mut seen = [0u64; FEW];
+    let mut n = 0;
+    for r in edges.flat_map(|e| [e.a, e.b]) {
+        let Some(v) = identifier(d, r as usize) else {
+            continue;
+        };
+        if seen[..n].contains(&v) {
+            continue;
+        }
+        if n == FEW || seen[..n].iter().any(|&f| !same_identifier(d, f, v)) {
+            return false;
+        }
+        seen[n] = v;
+        n += 1;
+    }
+    true
 }
 
 type Split = (Vec<Vec<u32>>, Option<(ReviewReason, Vec<(u32, u32, f64)>)>);
@@ -228,28 +234,9 @@ fn split_component(edges: &[Edge], distinct: Option<Resolved<'_>>, bridge_min: f
         }
         return (vec![vec![e.a.min(e.b), e.a.max(e.b)]], None);
     }
-    // Most larger components need neither check: every link strong (no bridge can be cut)
-    // and at most one identifier among them.
-    if edges.iter().all(|e| e.p >= bridge_min) {
-        let conflict = distinct.is_some_and(|d| {
-            let mut first: Option<u64> = None;
-            edges
-                .iter()
-                .flat_map(|e| [e.a, e.b])
-                .any(|r| match identifier(d, r as usize) {
-                    None => false,
-                    Some(v) => match first {
-                        None => {
-                            first = Some(v);
-                            false
-                        }
-                        Some(f) => f != v && !same_identifier(d, f, v),
-                    },
-                })
-        });
-        if !conflict {
-            return (vec![Vec::new()], None);
-        }
+    // Most larger components need neither check (`cluster` skips them before copying).
+    if settled(edges.iter(), distinct, bridge_min) {
+        return (vec![Vec::new()], None);
     }
     let mut nodes: Vec<u32> = edges.iter().flat_map(|e| [e.a, e.b]).collect();
     nodes.sort_unstable();
