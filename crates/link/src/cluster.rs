@@ -220,23 +220,15 @@ fn settled<'e>(
 
 type Split = (Vec<Vec<u32>>, Option<(ReviewReason, Vec<(u32, u32, f64)>)>);
 
+/// Cuts weak bridges and splits distinct identifiers in a component that is not [`settled`]
+/// (its edges in (a, b) order).
 fn split_component(edges: &[Edge], distinct: Option<Resolved<'_>>, bridge_min: f64) -> Split {
-    // Most components are one link between two records.
+    // One link that is not settled joins two different identifiers: two clusters.
     if let [e] = edges {
-        let ids = distinct.map(|d| (identifier(d, e.a as usize), identifier(d, e.b as usize), d));
-        if let Some((Some(x), Some(y), d)) = ids {
-            if !same_identifier(d, x, y) {
-                return (
-                    vec![vec![e.a], vec![e.b]],
-                    Some((ReviewReason::DistinctIdentifiers, vec![(e.a, e.b, e.p)])),
-                );
-            }
-        }
-        return (vec![vec![e.a.min(e.b), e.a.max(e.b)]], None);
-    }
-    // Most larger components need neither check (`cluster` skips them before copying).
-    if settled(edges.iter(), distinct, bridge_min) {
-        return (vec![Vec::new()], None);
+        return (
+            vec![vec![e.a], vec![e.b]],
+            Some((ReviewReason::DistinctIdentifiers, vec![(e.a, e.b, e.p)])),
+        );
     }
     let mut nodes: Vec<u32> = edges.iter().flat_map(|e| [e.a, e.b]).collect();
     nodes.sort_unstable();

@@ -213,8 +213,8 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Value frequencies, for the comparisons with term-frequency adjustment (a frequency of 1
-    /// elsewhere, never read).
+    /// Value frequencies, for the comparisons with term-frequency adjustment (none elsewhere:
+    /// [`Feature::term_frequency`] then assumes 1).
     fn count_values(&mut self) {
         for (f, &needed) in self.features.iter_mut().zip(&self.needs_counts) {
             if let Feature::Exact { hashes, counts, .. } | Feature::Name { hashes, counts, .. } = f
@@ -540,11 +540,11 @@ pub fn load_files(config: &Config, inputs: Vec<Input>) -> Result<Dataset, LinkEr
         };
         load_one(config, &name, reader, size, &mut acc, file_source)?;
     }
-    let texts = std::iter::once(&acc.ids).chain(acc.builders.iter().filter_map(|b| match b {
+    let mut texts = std::iter::once(&acc.ids).chain(acc.builders.iter().filter_map(|b| match b {
         Builder::Exact(_, text) | Builder::Name { text, .. } => Some(text),
         _ => None,
     }));
-    if texts.into_iter().any(Texts::overflowed) {
+    if texts.any(Texts::overflowed) {
         return Err(LinkError::Input(
             "a text column (ids or a compared column) holds more than 4 GiB: link the input in \
              parts (by region, as consolidation does)"

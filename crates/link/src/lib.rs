@@ -612,7 +612,6 @@ fn push_fixed(out: &mut Vec<u8>, v: f64, decimals: u32) {
     out.extend_from_slice(digits.as_bytes());
 }
 
-/// Writes chunks formatted in parallel, in order; large chunks go straight to the file.
 /// Writes items `0..n` formatted by `format` (a range of items into a buffer), chunk by chunk:
 /// a window of chunks is formatted in parallel while the window before it is written, with two
 /// sets of buffers reused throughout, so memory stays a few megabytes whatever the output size.
