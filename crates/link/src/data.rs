@@ -41,6 +41,12 @@ impl Texts {
         self.ends
             .extend(other.ends.iter().map(|e| base.saturating_add(*e).min(end)));
     }
+    /// Empties it, keeping its capacity.
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+        self.overflow = false;
+    }
     /// The offset after the last byte, marking an overflow past 4 GiB.
     fn end(&mut self) -> u32 {
         u32::try_from(self.bytes.len()).unwrap_or_else(|_| {
@@ -334,11 +340,11 @@ impl Builder {
     }
 
     /// Appends a prepared batch of the same kind.
-    fn append(&mut self, col: Column) {
+    fn append(&mut self, col: &Column) {
         match (self, col) {
             (Builder::Exact(all, text), Column::Text(texts, hashes)) => {
-                all.extend(hashes);
-                text.extend(&texts);
+                all.extend_from_slice(hashes);
+                text.extend(texts);
             }
             (
                 Builder::Name {
@@ -353,17 +359,17 @@ impl Builder {
                     sorted_hashes,
                 },
             ) => {
-                all.extend(hashes);
-                sorted.extend(sorted_hashes);
-                text.extend(&texts);
+                all.extend_from_slice(hashes);
+                sorted.extend_from_slice(sorted_hashes);
+                text.extend(texts);
             }
-            (Builder::Date(values), Column::Date(v)) => values.extend(v),
+            (Builder::Date(values), Column::Date(v)) => values.extend_from_slice(v),
             (Builder::Nik(values, ok), Column::Nik(v, w)) => {
-                values.extend(v);
-                ok.extend(w);
+                values.extend_from_slice(v);
+                ok.extend_from_slice(w);
             }
-            (Builder::Region(values), Column::Region(v)) => values.extend(v),
-            (Builder::Numeric(values, ..), Column::Number(v)) => values.extend(v),
+            (Builder::Region(values), Column::Region(v)) => values.extend_from_slice(v),
+            (Builder::Numeric(values, ..), Column::Number(v)) => values.extend_from_slice(v),
             // Builders and columns are made from the same kinds in the same order.
             _ => unreachable!("a prepared column of another kind than its comparison"),
         }
@@ -821,6 +827,7 @@ fn load_one(
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Result<Block, LinkError>>(2 * groups);
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let (prepared_tx, prepared_rx) = std::sync::mpsc::sync_channel::<(Vec<BatchOut>, usize)>(1);
+    let (recycle_tx, recycle_rx) = std::sync::mpsc::channel::<BatchOut>();
     let nrules = rules.len();
     std::thread::scope(|scope| -> Result<(), LinkError> {
         scope.spawn(move || {
@@ -888,7 +895,7 @@ fn load_one(
                         let factor = left / per_row * 1.03 / first.ids.len().max(1) as f64;
                         ids.reserve_like(&first.ids, factor);
                         sources.reserve((factor * first.ids.len() as f64) as usize + rows);
-                        keys.reserve(((factor * first.ids.len() as f64) as usize + rows) * nrules);
+                        keys.reserve((factor * first.keys.len() as f64) as usize + rows * nrules);
                         for (b, col) in builders.iter_mut().zip(&first.columns) {
                             b.reserve_like(col, factor);
                         }
@@ -899,7 +906,7 @@ fn load_one(
                         }
                     }
                 }
-                for out in prepared {
+                for mut out in prepared {
                     *short_rows += out.short_rows;
                     ids.extend(&out.ids);
                     for k in 0..out.ids.len() {
@@ -937,20 +944,18 @@ fn load_one(
                         };
                         sources.push(source);
                     }
-                    for (b, col) in builders.iter_mut().zip(out.columns) {
+                    for (b, col) in builders.iter_mut().zip(&out.columns) {
                         b.append(col);
                     }
-                    for (v, out_valid) in validity.iter_mut().zip(out.validity) {
+                    for (v, out_valid) in validity.iter_mut().zip(&out.validity) {
                         if let Some(v) = v {
-                            v.extend(out_valid);
+                            v.extend_from_slice(out_valid);
                         }
                     }
-                    // Batch keys are per rule: interleave them row-major.
-                    let rows = out.ids.len();
-                    keys.reserve(rows * nrules);
-                    for i in 0..rows {
-                        keys.extend(out.keys.iter().map(|k| k[i]));
-                    }
+                    keys.extend_from_slice(&out.keys);
+                    out.clear();
+                    // The preparation may have finished: then the batch is dropped.
+                    let _ = recycle_tx.send(out);
                 }
             }
             Ok(())
@@ -977,9 +982,11 @@ fn load_one(
             if failed.is_some() || group.is_empty() {
                 break;
             }
+            let reuse: Vec<Option<BatchOut>> = group.iter().map(|_| recycle_rx.try_recv().ok()).collect();
             let prepared = group
                 .par_iter()
-                .map(|(bytes, line)| prep.block(bytes, *line, name))
+                .zip(reuse)
+                .map(|((bytes, line), reuse)| prep.block(bytes, *line, name, reuse))
                 .collect::<Result<Vec<BatchOut>, _>>();
             let bytes = group.iter().map(|(b, _)| b.len()).sum();
             for (block, _) in group.drain(..) {
@@ -1033,14 +1040,54 @@ fn record_boundary(block: &[u8], quoting: bool) -> Option<usize> {
     last
 }
 
-/// A batch of records prepared in columns.
+/// A batch of records prepared in columns. Batches go back to the preparation once appended
+/// (cleared, their capacity kept): the memory of a few batches is reused for the whole file
+/// instead of being faulted in anew for every block.
 struct BatchOut {
     ids: Texts,
     sources: Texts,
     columns: Vec<Column>,
     validity: Vec<Vec<bool>>,
-    keys: Vec<Vec<u64>>,
+    /// Blocking keys, row-major like [`Dataset::keys`].
+    keys: Vec<u64>,
     short_rows: usize,
+}
+
+impl BatchOut {
+    /// Empties every column, keeping the capacity.
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.sources.clear();
+        for c in &mut self.columns {
+            match c {
+                Column::Text(t, h) => {
+                    t.clear();
+                    h.clear();
+                }
+                Column::Name {
+                    texts,
+                    hashes,
+                    sorted_hashes,
+                } => {
+                    texts.clear();
+                    hashes.clear();
+                    sorted_hashes.clear();
+                }
+                Column::Date(v) => v.clear(),
+                Column::Nik(v, w) => {
+                    v.clear();
+                    w.clear();
+                }
+                Column::Region(v) => v.clear(),
+                Column::Number(v) => v.clear(),
+            }
+        }
+        for v in &mut self.validity {
+            v.clear();
+        }
+        self.keys.clear();
+        self.short_rows = 0;
+    }
 }
 
 /// One comparison's values for a batch.
@@ -1077,14 +1124,22 @@ struct Prep<'a> {
 
 impl Prep<'_> {
     /// Parses and prepares one block of whole records; `line` is its first line's number.
-    fn block(&self, bytes: &[u8], line: u64, name: &str) -> Result<BatchOut, LinkError> {
+    /// `reuse` is an appended batch to fill again.
+    fn block(
+        &self,
+        bytes: &[u8],
+        line: u64,
+        name: &str,
+        reuse: Option<BatchOut>,
+    ) -> Result<BatchOut, LinkError> {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(self.delimiter)
             .quoting(self.quoting)
             .flexible(true)
             .has_headers(false)
             .from_reader(bytes);
-        self.batch(bytes.len() / 48, |record| {
+        let out = reuse.unwrap_or_else(|| self.empty_batch(bytes.len() / 64));
+        self.batch(out, |record| {
             reader.read_byte_record(record).map_err(|e| {
                 let at = line + e.position().map_or(1, |p| p.line()) - 1;
                 LinkError::Input(format!("{name}, line {at}: {e}"))
@@ -1092,21 +1147,21 @@ impl Prep<'_> {
         })
     }
 
-    /// Prepares the records `next` reads (one reused record, no allocation per record).
-    fn batch(
-        &self,
-        n: usize,
-        mut next: impl FnMut(&mut csv::ByteRecord) -> Result<bool, LinkError>,
-    ) -> Result<BatchOut, LinkError> {
-        let mut ids = Texts::default();
-        let mut sources = Texts::default();
-        let mut columns: Vec<Column> = self
+    /// An empty batch with room for about `n` records.
+    fn empty_batch(&self, n: usize) -> BatchOut {
+        let texts = |bytes: usize| {
+            let mut t = Texts::default();
+            t.bytes.reserve(n * bytes);
+            t.ends.reserve(n);
+            t
+        };
+        let columns = self
             .kinds
             .iter()
             .map(|(kind, _)| match kind {
-                ComparisonKind::Exact => Column::Text(Texts::default(), Vec::with_capacity(n)),
+                ComparisonKind::Exact => Column::Text(texts(8), Vec::with_capacity(n)),
                 ComparisonKind::Name => Column::Name {
-                    texts: Texts::default(),
+                    texts: texts(16),
                     hashes: Vec::with_capacity(n),
                     sorted_hashes: Vec::with_capacity(n),
                 },
@@ -1116,7 +1171,7 @@ impl Prep<'_> {
                 ComparisonKind::Numeric => Column::Number(Vec::with_capacity(n)),
             })
             .collect();
-        let mut validity: Vec<Vec<bool>> = self
+        let validity = self
             .valid_cols
             .iter()
             .map(|v| {
@@ -1127,15 +1182,38 @@ impl Prep<'_> {
                 }
             })
             .collect();
-        let mut keys: Vec<Vec<u64>> = vec![Vec::with_capacity(n); self.rules.len()];
-        let mut short_rows = 0;
+        BatchOut {
+            ids: texts(12),
+            sources: texts(if self.source_col.is_some() { 6 } else { 0 }),
+            columns,
+            validity,
+            keys: Vec::with_capacity(n * self.rules.len()),
+            short_rows: 0,
+        }
+    }
+
+    /// Prepares the records `next` reads into `out` (empty; one reused record, no allocation
+    /// per record).
+    fn batch(
+        &self,
+        mut out: BatchOut,
+        mut next: impl FnMut(&mut csv::ByteRecord) -> Result<bool, LinkError>,
+    ) -> Result<BatchOut, LinkError> {
+        let BatchOut {
+            ids,
+            sources,
+            columns,
+            validity,
+            keys,
+            short_rows,
+        } = &mut out;
         let mut buf = Vec::with_capacity(64);
         let mut tokens: Vec<(usize, usize)> = Vec::with_capacity(8);
         let mut slot = csv::ByteRecord::new();
         while next(&mut slot)? {
             let record = &slot;
             if record.len() < self.width {
-                short_rows += 1;
+                *short_rows += 1;
             }
             let field = |k: usize| -> &[u8] { record.get(k).map_or(&[][..], trim) };
             buf.clear();
@@ -1221,7 +1299,7 @@ impl Prep<'_> {
                     out.push(values.iter().any(|x| x.as_slice() == f));
                 }
             }
-            for (rule, out) in self.rules.iter().zip(keys.iter_mut()) {
+            for rule in self.rules {
                 buf.clear();
                 let mut ok = true;
                 for (e, c) in rule {
@@ -1231,21 +1309,14 @@ impl Prep<'_> {
                     }
                     buf.push(0x1f);
                 }
-                out.push(if ok {
+                keys.push(if ok {
                     self.hasher.hash_one(&buf[..]).max(1)
                 } else {
                     0
                 });
             }
         }
-        Ok(BatchOut {
-            ids,
-            sources,
-            columns,
-            validity,
-            keys,
-            short_rows,
-        })
+        Ok(out)
     }
 }
 
