@@ -307,6 +307,9 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
         }
         reports.push(report);
     }
+    // The sort buffers go first: the union can take their memory instead of new pages.
+    drop(order);
+    drop(scratch);
     // One allocation of the exact size for the union (growing it rule by rule would copy it).
     let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
     for part in parts {

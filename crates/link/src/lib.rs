@@ -332,18 +332,18 @@ fn confirmed_identifiers(
 ) -> Option<Vec<u64>> {
     let source = config.clustering.authority_source.as_ref()?;
     let s = data.source_names.iter().position(|n| n == source)? as u16;
-    let mut values: Vec<u64> = match feature? {
-        data::Feature::Nik { values, .. } => (0..data.len())
-            .filter(|&i| data.sources[i] == s && values[i] != 0)
-            .map(|i| values[i])
-            .collect(),
-        data::Feature::Exact { hashes, .. } => (0..data.len())
-            .filter(|&i| data.sources[i] == s && hashes[i] != 0)
-            .map(|i| hashes[i])
-            .collect(),
+    let values = match feature? {
+        data::Feature::Nik { values, .. } => values,
+        data::Feature::Exact { hashes, .. } => hashes,
         _ => return None,
     };
-    values.sort_unstable();
+    let mut values: Vec<u64> = (0..data.len())
+        .into_par_iter()
+        .with_min_len(4096)
+        .filter(|&i| data.sources[i] == s && values[i] != 0)
+        .map(|i| values[i])
+        .collect();
+    values.par_sort_unstable();
     values.dedup();
     Some(values)
 }
