@@ -124,7 +124,11 @@ pub(crate) fn read_config(path: Option<&Path>) -> Result<Config> {
     Config::parse(&text).with_context(|| format!("in {}", path.display()))
 }
 
-pub(crate) fn load_input(config: &Config, paths: &[PathBuf]) -> Result<Dataset> {
+pub(crate) fn load_input(
+    config: &Config,
+    paths: &[PathBuf],
+    keep: dtsen_link::data::Keep,
+) -> Result<Dataset> {
     let mut inputs = Vec::new();
     for path in paths {
         inputs.push(
@@ -132,7 +136,7 @@ pub(crate) fn load_input(config: &Config, paths: &[PathBuf]) -> Result<Dataset> 
                 .with_context(|| format!("cannot open the input {}", path.display()))?,
         );
     }
-    Ok(dtsen_link::data::load_files(config, inputs)?)
+    Ok(dtsen_link::data::load_files_keeping(config, inputs, keep)?)
 }
 
 fn link_run(a: RunArgs) -> Result<()> {
@@ -146,7 +150,7 @@ fn link_run(a: RunArgs) -> Result<()> {
         _ => {}
     }
     let started = Instant::now();
-    let data = load_input(&config, &a.input)?;
+    let data = load_input(&config, &a.input, dtsen_link::data::Keep::LINKING)?;
     let load_ms = started.elapsed().as_millis();
     let model = match &a.model {
         Some(p) => {
@@ -353,7 +357,7 @@ fn link_explain(a: ExplainArgs) -> Result<()> {
     let text = std::fs::read_to_string(&a.model)
         .with_context(|| format!("cannot read the model {}", a.model.display()))?;
     let model = Model::load(&text, &config)?;
-    let data = load_input(&config, &a.input)?;
+    let data = load_input(&config, &a.input, dtsen_link::data::Keep::ALL)?;
     let left = data
         .find(&a.left)
         .with_context(|| format!("record {:?} is not in the input", a.left))?;

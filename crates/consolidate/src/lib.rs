@@ -489,7 +489,7 @@ pub fn consolidate(
         path: input.display().to_string(),
         source,
     })?;
-    let dataset = data::load_files(&config, vec![file])?;
+    let dataset = data::load_files_keeping(&config, vec![file], data::Keep::LINKING)?;
     if dataset.len() != records.rows.len() {
         return Err(ConsolidateError::Input(format!(
             "the matching input has {} records but persons.tsv {}",

@@ -599,6 +599,43 @@ mod tests {
     }
 
     #[test]
+    fn value_sets_hold_exactly_their_values() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in [0usize, 1, 5, 1000, 70_000] {
+            // NIK-like values (clustered in a narrow range) and a few arbitrary ones.
+            let values: Vec<u64> = (0..n)
+                .map(|i| {
+                    if i % 7 == 0 {
+                        next()
+                    } else {
+                        3_571_011_502_490_001 + next() % 50_000
+                    }
+                })
+                .collect();
+            let set = ValueSet::new(&values);
+            let mut sorted = values.clone();
+            sorted.sort_unstable();
+            for &v in &values {
+                assert!(set.contains(v));
+            }
+            for _ in 0..2000 {
+                let v = if next() % 2 == 0 {
+                    3_571_011_502_490_001 + next() % 60_000
+                } else {
+                    next()
+                };
+                assert_eq!(set.contains(v), sorted.binary_search(&v).is_ok(), "{v}");
+            }
+        }
+    }
+
+    #[test]
     fn two_valid_niks_are_never_merged_silently() {
         let nik = Feature::Nik {
             values: vec![3571011502490001, 3571011502490002, 0, 3571011502480001],

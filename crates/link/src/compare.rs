@@ -186,23 +186,37 @@ pub fn phonetic(token: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The phonetic class of each byte (0: a vowel, H, W, Y or anything else).
+const PHONETIC_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let classes: [(&[u8], u8); 6] = [
+        (b"BPFV", b'1'),
+        (b"CGJKQSXZ", b'2'),
+        (b"DT", b'3'),
+        (b"L", b'4'),
+        (b"MN", b'5'),
+        (b"R", b'6'),
+    ];
+    let mut k = 0;
+    while k < classes.len() {
+        let (letters, class) = classes[k];
+        let mut i = 0;
+        while i < letters.len() {
+            t[letters[i] as usize] = class;
+            i += 1;
+        }
+        k += 1;
+    }
+    t
+};
+
 /// [`phonetic`], appended to `out`.
 pub fn phonetic_into(token: &[u8], out: &mut Vec<u8>) {
     let Some(&first) = token.first() else {
         return;
     };
     let begin = out.len();
-    let class = |c: u8| -> u8 {
-        match c {
-            b'B' | b'P' | b'F' | b'V' => b'1',
-            b'C' | b'G' | b'J' | b'K' | b'Q' | b'S' | b'X' | b'Z' => b'2',
-            b'D' | b'T' => b'3',
-            b'L' => b'4',
-            b'M' | b'N' => b'5',
-            b'R' => b'6',
-            _ => 0,
-        }
-    };
+    let class = |c: u8| PHONETIC_CLASS[c as usize];
     // Initial vowels and their old-spelling twins share one key letter.
     let lead = match first {
         b'E' | b'I' | b'O' | b'U' | b'Y' => b'A',

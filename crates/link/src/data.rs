@@ -156,6 +156,8 @@ impl Feature {
     /// Record `i`'s value as text, for explanations.
     pub fn display(&self, i: usize) -> String {
         match self {
+            // Loaded without the values' text ([`Keep`]): only the linking needs them not.
+            Feature::Exact { text, .. } if i >= text.len() => "(not kept)".to_string(),
             Feature::Exact { text, .. } | Feature::Name { text, .. } => text.str(i),
             Feature::Date { values } => {
                 let v = values[i];
@@ -487,7 +489,7 @@ pub fn pack_nik(s: &[u8]) -> u64 {
 /// Reads a delimited file into a prepared [`Dataset`].
 pub fn load(config: &Config, name: &str, input: impl Read + Send) -> Result<Dataset, LinkError> {
     let mut acc = Accum::new(config);
-    load_one(config, name, input, None, &mut acc, None)?;
+    load_one(config, name, input, None, &mut acc, None, Keep::ALL)?;
     Ok(acc.finish(config))
 }
 
@@ -528,10 +530,35 @@ impl Input {
     }
 }
 
+/// What a load keeps beyond what linking needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep {
+    /// The text of the exact comparisons' values (a family card number, a sex code), which
+    /// only explanations show: linking compares their hashes. Names are always kept (they
+    /// are compared as text).
+    pub exact_text: bool,
+}
+
+impl Keep {
+    /// Everything: for explanations.
+    pub const ALL: Keep = Keep { exact_text: true };
+    /// What linking needs (about 25 bytes a record less on the registry's persons).
+    pub const LINKING: Keep = Keep { exact_text: false };
+}
+
 /// Reads several files into one [`Dataset`] (each with its own header, in any column order).
 /// Without a configured source column, each file is a source named after it, so
 /// `mode = "link"` links two files.
 pub fn load_files(config: &Config, inputs: Vec<Input>) -> Result<Dataset, LinkError> {
+    load_files_keeping(config, inputs, Keep::ALL)
+}
+
+/// [`load_files`], keeping only what `keep` says beyond what linking needs.
+pub fn load_files_keeping(
+    config: &Config,
+    inputs: Vec<Input>,
+    keep: Keep,
+) -> Result<Dataset, LinkError> {
     let mut acc = Accum::new(config);
     let by_file = config.input.source.is_none() && inputs.len() > 1;
     for (k, Input { name, reader, size }) in inputs.into_iter().enumerate() {
@@ -544,7 +571,7 @@ pub fn load_files(config: &Config, inputs: Vec<Input>) -> Result<Dataset, LinkEr
         } else {
             None
         };
-        load_one(config, &name, reader, size, &mut acc, file_source)?;
+        load_one(config, &name, reader, size, &mut acc, file_source, keep)?;
     }
     let mut texts = std::iter::once(&acc.ids).chain(acc.builders.iter().filter_map(|b| match b {
         Builder::Exact(_, text) | Builder::Name { text, .. } => Some(text),
@@ -701,6 +728,7 @@ fn load_one(
     size_hint: Option<u64>,
     acc: &mut Accum,
     file_source: Option<u16>,
+    keep: Keep,
 ) -> Result<(), LinkError> {
     let delimiter = config.delimiter()?;
     let quoting = config.input.quoting.unwrap_or(delimiter != b'\t');
@@ -771,15 +799,25 @@ fn load_one(
     for c in &config.comparisons {
         comp_cols.push(column(&c.column)?);
     }
+    // Key parts shared by several rules (a phonetic name, a birth date) are computed once a
+    // record.
+    let mut key_parts: Vec<(KeyExpr, usize)> = Vec::new();
     let mut rules = Vec::new();
     for r in &config.blocking {
-        let mut exprs = Vec::new();
+        let mut parts = Vec::new();
         for k in &r.keys {
             let e = KeyExpr::parse(k)?;
             let col = column(&e.column)?;
-            exprs.push((e, col));
+            let part = match key_parts.iter().position(|p| p.0 == e && p.1 == col) {
+                Some(p) => p,
+                None => {
+                    key_parts.push((e, col));
+                    key_parts.len() - 1
+                }
+            };
+            parts.push(part);
         }
-        rules.push(exprs);
+        rules.push(parts);
     }
     let hasher = foldhash::fast::FixedState::with_seed(0x6474_7365_6e21);
     let reference = Date::new(2100, 1, 1).map_err(|e| LinkError::Input(e.to_string()))?;
@@ -806,7 +844,9 @@ fn load_one(
         comp_cols: &comp_cols,
         kinds: &kinds,
         valid_cols: &valid_cols,
+        key_parts: &key_parts,
         rules: &rules,
+        keep,
         hasher,
         reference,
         width: names.len(),
@@ -982,7 +1022,8 @@ fn load_one(
             if failed.is_some() || group.is_empty() {
                 break;
             }
-            let reuse: Vec<Option<BatchOut>> = group.iter().map(|_| recycle_rx.try_recv().ok()).collect();
+            let reuse: Vec<Option<BatchOut>> =
+                group.iter().map(|_| recycle_rx.try_recv().ok()).collect();
             let prepared = group
                 .par_iter()
                 .zip(reuse)
@@ -1113,7 +1154,11 @@ struct Prep<'a> {
     comp_cols: &'a [usize],
     kinds: &'a [(ComparisonKind, bool)],
     valid_cols: &'a [ValidColumn],
-    rules: &'a [Vec<(KeyExpr, usize)>],
+    /// The distinct key parts of the blocking rules: expression and column.
+    key_parts: &'a [(KeyExpr, usize)],
+    /// Each rule's parts, by index into `key_parts`.
+    rules: &'a [Vec<usize>],
+    keep: Keep,
     hasher: foldhash::fast::FixedState,
     reference: Date,
     width: usize,
@@ -1159,7 +1204,14 @@ impl Prep<'_> {
             .kinds
             .iter()
             .map(|(kind, _)| match kind {
-                ComparisonKind::Exact => Column::Text(texts(8), Vec::with_capacity(n)),
+                ComparisonKind::Exact => Column::Text(
+                    if self.keep.exact_text {
+                        texts(8)
+                    } else {
+                        Texts::default()
+                    },
+                    Vec::with_capacity(n),
+                ),
                 ComparisonKind::Name => Column::Name {
                     texts: texts(16),
                     hashes: Vec::with_capacity(n),
@@ -1209,6 +1261,9 @@ impl Prep<'_> {
         } = &mut out;
         let mut buf = Vec::with_capacity(64);
         let mut tokens: Vec<(usize, usize)> = Vec::with_capacity(8);
+        // The key parts of one record: their bytes, and each one's range (None: missing).
+        let mut part_bytes: Vec<u8> = Vec::with_capacity(128);
+        let mut part_at: Vec<Option<(usize, usize)>> = vec![None; self.key_parts.len()];
         let mut slot = csv::ByteRecord::new();
         while next(&mut slot)? {
             let record = &slot;
@@ -1234,7 +1289,9 @@ impl Prep<'_> {
                 let v = if is_missing(v) { &[][..] } else { v };
                 match col {
                     Column::Text(texts, hashes) => {
-                        texts.push(v);
+                        if self.keep.exact_text {
+                            texts.push(v);
+                        }
                         hashes.push(if v.is_empty() {
                             0
                         } else {
@@ -1299,14 +1356,22 @@ impl Prep<'_> {
                     out.push(values.iter().any(|x| x.as_slice() == f));
                 }
             }
+            part_bytes.clear();
+            for ((e, c), at) in self.key_parts.iter().zip(&mut part_at) {
+                let start = part_bytes.len();
+                *at = e
+                    .append(field(*c), &mut part_bytes)
+                    .then(|| (start, part_bytes.len()));
+            }
             for rule in self.rules {
                 buf.clear();
                 let mut ok = true;
-                for (e, c) in rule {
-                    if !e.append(field(*c), &mut buf) {
+                for &p in rule {
+                    let Some((start, end)) = part_at[p] else {
                         ok = false;
                         break;
-                    }
+                    };
+                    buf.extend_from_slice(&part_bytes[start..end]);
                     buf.push(0x1f);
                 }
                 keys.push(if ok {
@@ -1375,6 +1440,50 @@ keys = ["name"]
         let data = load(&config, "bad", bad.as_bytes()).expect("load");
         assert_eq!(data.len(), rows + 1);
         assert_eq!(data.id_str(rows), rows.to_string());
+    }
+
+    #[test]
+    fn linking_loads_compare_the_same_without_the_exact_values_text() {
+        let config = Config::parse(
+            r#"
+[input]
+id = ["id"]
+[[comparison]]
+name = "kk"
+kind = "exact"
+column = "kk"
+[[comparison]]
+name = "name"
+kind = "name"
+column = "name"
+[[blocking]]
+name = "kk"
+keys = ["kk"]
+"#,
+        )
+        .expect("config");
+        let text =
+            "id,kk,name\n1,3571011502490001,SITI AMINAH\n2,3571011502490001,SITI AMINA\n3,,BUDI\n";
+        let all = load_files_keeping(&config, vec![Input::bytes("t", text.as_bytes())], Keep::ALL)
+            .expect("load");
+        let lean = load_files_keeping(
+            &config,
+            vec![Input::bytes("t", text.as_bytes())],
+            Keep::LINKING,
+        )
+        .expect("load");
+        assert_eq!(all.display(0, 0), "3571011502490001");
+        assert_eq!(lean.display(0, 0), "(not kept)");
+        assert_eq!(lean.display(1, 1), "SITI AMINA", "names are always kept");
+        for i in 0..3 {
+            for j in 0..3 {
+                assert_eq!(
+                    crate::block::pattern_of(&all, i, j),
+                    crate::block::pattern_of(&lean, i, j)
+                );
+            }
+            assert_eq!(all.key(i, 0), lean.key(i, 0));
+        }
     }
 
     #[test]
