@@ -861,7 +861,7 @@ fn load_one(
     // depend on the number of threads. Block buffers go back to the reader to be refilled, and
     // the columns are reserved once from the first group's size and the file's, so memory is
     // neither zeroed nor copied again and again as they grow.
-    const BLOCK: usize = 4 << 20;
+    const BLOCK: usize = 1 << 20;
     let groups = rayon::current_num_threads().max(2);
     type Block = (Vec<u8>, u64);
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Result<Block, LinkError>>(2 * groups);
