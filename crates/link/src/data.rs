@@ -1359,9 +1359,8 @@ impl Prep<'_> {
             part_bytes.clear();
             for ((e, c), at) in self.key_parts.iter().zip(&mut part_at) {
                 let start = part_bytes.len();
-                *at = e
-                    .append(field(*c), &mut part_bytes)
-                    .then(|| (start, part_bytes.len()));
+                let ok = e.append(field(*c), &mut part_bytes);
+                *at = ok.then_some((start, part_bytes.len()));
             }
             for rule in self.rules {
                 buf.clear();
