@@ -170,6 +170,9 @@ struct GenerateArgs {
 /// `mi_option_purge_delay` in mimalloc's `mi_option_t` (include/mimalloc.h; 15 in both the v2
 /// and the v3 headers, v3 being the one built).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+/// `mi_option_allow_thp` in the v3 header (the one built; 37 in v2), checked by compiling
+/// against the header.
+const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
 
 fn main() -> Result<()> {
     // mimalloc gives freed memory back to the OS 10 ms after it is freed. On a VM whose host
@@ -178,11 +181,19 @@ fn main() -> Result<()> {
     // reallocates the same few gigabytes within seconds. Keep freed memory for reuse (the
     // process's footprint stays at its peak, which it reaches anyway); measured in
     // BENCHMARKS.md ("Matching engine").
-    // SAFETY: a plain setter of one allocator option (an integer), called before any thread is
+    //
+    // No transparent huge pages either: a huge page is zeroed whole on its first touch, and
+    // on such a host that first touch is what a run pays for (`clear_page_erms` was 16% of a
+    // 5.4M-record `dtsen link`). After another process freed 3 GB (as in the benchmark, where
+    // every run follows the other engine's), 5.4M records ran in 10.5–12.8 s instead of
+    // 12.3–14.6 s (system time 1.0–1.4 s instead of 3.2–4.4 s) and 1M in 1.87–1.91 s instead
+    // of 2.37–2.39 s, with less memory (the arenas are not rounded to 2 MB pages).
+    // SAFETY: plain setters of allocator options (integers), called before any thread is
     // started; the only unsafe code in the workspace.
     #[allow(unsafe_code)]
     unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1)
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+        libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0);
     };
     let cli = Cli::parse();
     match cli.command {
