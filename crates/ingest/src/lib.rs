@@ -59,7 +59,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             as_of: dtsen_core::Date::from_days(20_726),
-            block_bytes: 4 << 20,
+            block_bytes: 1 << 20,
         }
     }
 }
