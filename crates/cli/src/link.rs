@@ -150,7 +150,7 @@ fn link_run(a: RunArgs) -> Result<()> {
         _ => {}
     }
     let started = Instant::now();
-    let data = load_input(&config, &a.input, dtsen_link::data::Keep::LINKING)?;
+    let mut data = load_input(&config, &a.input, dtsen_link::data::Keep::LINKING)?;
     let load_ms = started.elapsed().as_millis();
     let model = match &a.model {
         Some(p) => {
@@ -160,7 +160,7 @@ fn link_run(a: RunArgs) -> Result<()> {
         }
         None => None,
     };
-    let linkage = dtsen_link::link(&config, &data, model);
+    let linkage = dtsen_link::link_releasing(&config, &mut data, model);
     let t = Instant::now();
     dtsen_link::write_outputs(&config, &data, &linkage, &a.out)?;
     let write_ms = t.elapsed().as_millis();

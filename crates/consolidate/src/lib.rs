@@ -26,7 +26,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use dtsen_core::{Date, Nik};
-use dtsen_link::{config::Config, data, link, write_outputs, Model};
+use dtsen_link::{config::Config, data, link_releasing, write_outputs, Model};
 
 pub use rules::{Entity, FieldRule, Rules};
 use table::{attr, Table};
@@ -489,7 +489,7 @@ pub fn consolidate(
         path: input.display().to_string(),
         source,
     })?;
-    let dataset = data::load_files_keeping(&config, vec![file], data::Keep::LINKING)?;
+    let mut dataset = data::load_files_keeping(&config, vec![file], data::Keep::LINKING)?;
     if dataset.len() != records.rows.len() {
         return Err(ConsolidateError::Input(format!(
             "the matching input has {} records but persons.tsv {}",
@@ -497,7 +497,7 @@ pub fn consolidate(
             records.rows.len()
         )));
     }
-    let linkage = link(&config, &dataset, opts.model.clone());
+    let linkage = link_releasing(&config, &mut dataset, opts.model.clone());
     write_outputs(&config, &dataset, &linkage, &link_dir)?;
     let r = &linkage.report;
     let matching = serde_json::json!({

@@ -248,6 +248,19 @@ impl Dataset {
     pub fn display(&self, c: usize, i: usize) -> String {
         self.features[c].display(i)
     }
+    /// Drops the blocking keys (after blocking): [`Dataset::key`] must not be called after.
+    pub fn release_keys(&mut self) {
+        self.keys = Vec::new();
+    }
+    /// Drops the compared values of every comparison but `keep` (after scoring): only the
+    /// ids, sources and that comparison stay usable.
+    pub fn release_features(&mut self, keep: Option<usize>) {
+        for (c, f) in self.features.iter_mut().enumerate() {
+            if Some(c) != keep {
+                *f = Feature::Date { values: Vec::new() };
+            }
+        }
+    }
     /// The key of record `i` under blocking rule `r`.
     pub fn key(&self, i: usize, r: usize) -> u64 {
         self.keys[i * self.rules + r]

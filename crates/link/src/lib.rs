@@ -180,9 +180,50 @@ fn deterministic_rule(checks: &[DeterministicCheck], data: &Dataset, pair: &Pair
 
 /// Runs blocking, training (unless a model is given), scoring and clustering.
 pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
+    run(config, Data::Shared(data), model)
+}
+
+/// [`link`], releasing the dataset's columns as soon as the run is done with them: the
+/// blocking keys after blocking, the compared values after scoring (except the identifier
+/// clustering checks). What is left — ids and sources — is what [`write_outputs`] needs;
+/// [`explain`] and a second run need the dataset loaded again. The memory freed early is
+/// reused by the later steps instead of fresh pages (≈ 2.4 ms a megabyte on a host that
+/// takes back its guests' free memory; see BENCHMARKS.md).
+pub fn link_releasing(config: &Config, data: &mut Dataset, model: Option<Model>) -> Linkage {
+    run(config, Data::Releasing(data), model)
+}
+
+/// The dataset of a run: borrowed, or borrowed to be released as the run goes.
+enum Data<'a> {
+    Shared(&'a Dataset),
+    Releasing(&'a mut Dataset),
+}
+
+impl Data<'_> {
+    fn get(&self) -> &Dataset {
+        match self {
+            Data::Shared(d) => d,
+            Data::Releasing(d) => d,
+        }
+    }
+    fn release_keys(&mut self) {
+        if let Data::Releasing(d) = self {
+            d.release_keys();
+        }
+    }
+    fn release_features(&mut self, keep: Option<usize>) {
+        if let Data::Releasing(d) = self {
+            d.release_features(keep);
+        }
+    }
+}
+
+fn run(config: &Config, mut held: Data, model: Option<Model>) -> Linkage {
     let mut timings = Timings::default();
     let t = Instant::now();
-    let (pairs, rules) = block::candidate_pairs(config, data);
+    let (pairs, rules) = block::candidate_pairs(config, held.get());
+    held.release_keys();
+    let data = held.get();
     timings.blocking_ms = t.elapsed().as_millis() as u64;
     let t = Instant::now();
     let trained = model.is_none();
@@ -250,11 +291,12 @@ pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
         .clustering
         .distinct
         .as_ref()
-        .and_then(|d| config.comparisons.iter().position(|c| &c.name == d))
-        .map(|c| &data.features[c]);
-    let confirmed = confirmed_identifiers(config, data, distinct);
-    let distinct = distinct.map(|feature| cluster::Identifiers {
-        feature,
+        .and_then(|d| config.comparisons.iter().position(|c| &c.name == d));
+    let confirmed = confirmed_identifiers(config, data, distinct.map(|c| &data.features[c]));
+    held.release_features(distinct);
+    let data = held.get();
+    let distinct = distinct.map(|c| cluster::Identifiers {
+        feature: &data.features[c],
         confirmed: confirmed.as_deref(),
     });
     let clusters = cluster::cluster(
