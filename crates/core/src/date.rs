@@ -184,39 +184,49 @@ pub(crate) fn digits(b: &[u8]) -> Option<u32> {
 }
 
 /// Appends `v` zero-padded to `width` digits (more digits if `v` needs them), without
-/// allocating. Hot in the generator and the exporters, so it works two digits at a time.
+/// allocating. Hot in the generator, ingest and the exporters: a single digit (most codes
+/// written) is inlined at the caller; longer numbers go two digits at a time.
+#[inline]
 pub fn push_num(out: &mut Vec<u8>, v: impl Into<u64>, width: usize) {
+    let x: u64 = v.into();
+    if x < 10 && width <= 1 {
+        out.push(b'0' + x as u8);
+    } else {
+        push_digits(out, x, width);
+    }
+}
+
+fn push_digits(out: &mut Vec<u8>, v: u64, width: usize) {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
 4041424344454647484950515253545556575859\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
-    let mut x: u64 = v.into();
-    let mut buf = [0u8; 20];
+    // u64::MAX has 20 digits; the buffer is pre-filled with the padding.
+    let mut buf = [b'0'; 24];
     let mut i = buf.len();
+    let mut x = v;
     while x >= 100 {
         let pair = (x % 100) as usize * 2;
         x /= 100;
         i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        buf[i] = PAIRS[pair];
+        buf[i + 1] = PAIRS[pair + 1];
     }
     if x >= 10 {
         let pair = x as usize * 2;
         i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        buf[i] = PAIRS[pair];
+        buf[i + 1] = PAIRS[pair + 1];
     } else {
         i -= 1;
         buf[i] = b'0' + x as u8;
     }
-    let len = buf.len() - i;
-    out.reserve(len.max(width));
-    for _ in len..width {
+    for _ in buf.len()..width {
         out.push(b'0');
     }
-    // Byte by byte: a call to memcpy costs more than it saves for a handful of digits.
-    for &d in &buf[i..] {
-        out.push(d);
-    }
+    let start = i.min(buf.len().saturating_sub(width));
+    out.extend_from_slice(&buf[start..]);
 }
 
 #[cfg(test)]
@@ -251,7 +261,14 @@ mod tests {
 
     proptest! {
         #[test]
-        fn numbers_are_written_like_format(v in any::<u64>(), width in 0usize..22) {
+        fn numbers_are_written_like_format(v in any::<u64>(), width in 0usize..40) {
+            let mut out = b"x".to_vec();
+            push_num(&mut out, v, width);
+            prop_assert_eq!(String::from_utf8(out).expect("ascii"), format!("x{v:0width$}"));
+        }
+
+        #[test]
+        fn small_numbers_are_written_like_format(v in 0u32..1000, width in 0usize..6) {
             let mut out = Vec::new();
             push_num(&mut out, v, width);
             prop_assert_eq!(String::from_utf8(out).expect("ascii"), format!("{v:0width$}"));

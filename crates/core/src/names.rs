@@ -148,16 +148,26 @@ impl NameRules {
         if b.is_empty() || b[0] == b' ' || b[b.len() - 1] == b' ' {
             return false;
         }
-        let mut prev_space = false;
-        for &c in b {
+        // One pass: letters, single spaces between words, each word checked as it ends.
+        let mut start = 0;
+        for (i, &c) in b.iter().enumerate() {
             match c {
-                b'A'..=b'Z' => prev_space = false,
-                b' ' if !prev_space => prev_space = true,
+                b'A'..=b'Z' => {}
+                b' ' if i > start => {
+                    if !self.plain_word(&raw[start..i]) {
+                        return false;
+                    }
+                    start = i + 1;
+                }
                 _ => return false,
             }
         }
-        raw.split(' ')
-            .all(|t| !self.may_respell(t.as_bytes()) && !self.special.contains(t))
+        self.plain_word(&raw[start..])
+    }
+
+    /// A word (upper-case ASCII letters) that no rule looks at.
+    fn plain_word(&self, word: &str) -> bool {
+        !self.may_respell(word.as_bytes()) && !self.special.contains(word)
     }
 
     fn standardise_slow(&self, raw: &str) -> StdName {

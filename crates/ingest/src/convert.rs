@@ -83,10 +83,7 @@ impl Row<'_> {
 
 /// Appends a TSV field: tabs and line breaks become spaces.
 pub fn tsv(out: &mut Vec<u8>, s: &str) {
-    // Control characters are below 0x20; most text has none, so test that first.
-    if s.bytes()
-        .any(|c| c < 0x20 && (c == b'\t' || c == b'\n' || c == b'\r'))
-    {
+    if has_control(s.as_bytes()) {
         for c in s.chars() {
             let c = if matches!(c, '\t' | '\n' | '\r') {
                 ' '
@@ -99,6 +96,23 @@ pub fn tsv(out: &mut Vec<u8>, s: &str) {
     } else {
         out.extend_from_slice(s.as_bytes());
     }
+}
+
+/// Whether any byte is a control character (below 0x20): eight bytes at a time, since most
+/// text has none and the fields are short.
+fn has_control(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = b.chunks_exact(8);
+    for w in words.by_ref() {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        // A byte below 0x20 makes `x - 0x20` borrow into its high bit while its own high bit
+        // is clear (exact for the lowest such byte, which is all a yes/no needs).
+        if x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&c| c < 0x20)
 }
 
 /// Attributes as `key=value;key=value` (`;` and `=` inside values become spaces).
@@ -401,6 +415,7 @@ fn sex(text: &str, w: &mut Warnings) -> Option<Sex> {
     s
 }
 
+#[inline]
 fn number(text: &str) -> Option<u32> {
     let t = text.trim_ascii().as_bytes();
     if t.is_empty() || t.len() > 9 {
@@ -467,6 +482,7 @@ fn lists() -> &'static Lists {
 }
 
 /// A coded column: kept if it is in its code list, else warned about (and kept raw).
+#[inline]
 fn coded(
     attrs: &mut Attrs,
     key: &str,
@@ -478,14 +494,18 @@ fn coded(
         return None;
     }
     let code = number(text).filter(|c| list.is_none_or(|l| l.contains(*c)));
-    match code {
-        Some(c) => Some(c),
-        None => {
-            w.push("code_unknown");
-            attrs.add(&format!("{key}_raw"), text);
-            None
-        }
+    if code.is_none() {
+        unknown(attrs, key, text, w, "code_unknown");
     }
+    code
+}
+
+/// A value not in its list: warned about and kept raw (the rare case, out of line).
+#[cold]
+#[inline(never)]
+fn unknown(attrs: &mut Attrs, key: &str, text: &str, w: &mut Warnings, warning: &'static str) {
+    w.push(warning);
+    attrs.add(&format!("{key}_raw"), text);
 }
 
 /// A text label read into its code list.
@@ -499,14 +519,11 @@ fn labelled(
     if text.is_empty() {
         return None;
     }
-    match list.and_then(|l| l.code(text)) {
-        Some(c) => Some(c),
-        None => {
-            w.push("label_unknown");
-            attrs.add(&format!("{key}_raw"), text);
-            None
-        }
+    let code = list.and_then(|l| l.code(text));
+    if code.is_none() {
+        unknown(attrs, key, text, w, "label_unknown");
     }
+    code
 }
 
 fn siak(

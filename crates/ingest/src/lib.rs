@@ -665,7 +665,7 @@ fn one(
     if text.trim().is_empty() {
         return; // blank lines are not records
     }
-    if text.contains('\0') {
+    if memchr::memchr(0, text.as_bytes()).is_some() {
         reject(
             job,
             part,

@@ -135,6 +135,8 @@ impl<R: Read> Records<R> {
     /// Finds the records in `block.data[pos..]`; returns where the unfinished tail starts.
     fn split(&mut self, block: &mut Block, mut pos: usize) -> usize {
         let data = &block.data;
+        // Most files have no quotes at all: count them only in lines that reach the next one.
+        let mut next_quote = memchr(b'"', &data[pos..]).map_or(usize::MAX, |i| pos + i);
         while pos < data.len() {
             let Some(nl) = memchr(b'\n', &data[pos..]).map(|i| pos + i) else {
                 if data.len() - pos > MAX_LINE {
@@ -177,7 +179,14 @@ impl<R: Read> Records<R> {
                 continue;
             }
             // Join following lines while a quoted field is open, up to MAX_JOIN lines.
-            let mut quotes = count_quotes(&data[pos..nl]);
+            if next_quote < pos {
+                next_quote = memchr(b'"', &data[pos..]).map_or(usize::MAX, |i| pos + i);
+            }
+            let mut quotes = if next_quote < nl {
+                count_quotes(&data[pos..nl])
+            } else {
+                0
+            };
             let mut end = nl;
             let mut lines = 1u32;
             while quotes % 2 == 1 && (lines as usize) < MAX_JOIN {
@@ -273,6 +282,7 @@ impl Fields {
         self.ends.is_empty()
     }
     /// Field `i`, trimmed; empty if out of range.
+    #[inline]
     pub fn get(&self, i: usize) -> &str {
         if i >= self.ends.len() {
             return "";

@@ -18,6 +18,8 @@ pub struct Vocab {
 pub struct List {
     by_key: foldhash::HashMap<Box<str>, u16>,
     codes: Vec<u16>,
+    /// `codes` as a bit set.
+    bits: Vec<u64>,
 }
 
 impl List {
@@ -41,7 +43,13 @@ impl List {
 
     /// Whether `code` is in the list (true for a list without codes of its own).
     pub fn contains(&self, code: u32) -> bool {
-        self.codes.is_empty() || self.codes.iter().any(|&c| u32::from(c) == code)
+        if self.codes.is_empty() {
+            return true;
+        }
+        let bit = code as usize;
+        self.bits
+            .get(bit / 64)
+            .is_some_and(|w| w & (1 << (bit % 64)) != 0)
     }
 }
 
@@ -72,6 +80,15 @@ impl Vocab {
                 };
                 let list = lists.entry(parts[0].trim().to_owned()).or_default();
                 list.by_key.insert(label_key(parts[1]).into(), code);
+            }
+            for list in lists.values_mut() {
+                for &c in &list.codes {
+                    let c = usize::from(c);
+                    if list.bits.len() <= c / 64 {
+                        list.bits.resize(c / 64 + 1, 0);
+                    }
+                    list.bits[c / 64] |= 1 << (c % 64);
+                }
             }
             Vocab { lists }
         })
@@ -241,6 +258,28 @@ impl PartialDate {
     }
     /// `YYYY-MM-DD` with `00` for unknown parts.
     pub fn write(&self, out: &mut Vec<u8>) {
+        let (y, m, d) = (
+            self.year.max(0) as u32,
+            self.month.unwrap_or(0),
+            self.day.unwrap_or(0),
+        );
+        if y < 10_000 && m < 100 && d < 100 {
+            // One copy of ten bytes (the common case) instead of three numbers.
+            let digit = |v: u32| b'0' + v as u8;
+            out.extend_from_slice(&[
+                digit(y / 1000),
+                digit(y / 100 % 10),
+                digit(y / 10 % 10),
+                digit(y % 10),
+                b'-',
+                digit(m / 10),
+                digit(m % 10),
+                b'-',
+                digit(d / 10),
+                digit(d % 10),
+            ]);
+            return;
+        }
         dtsen_core::date::push_num(out, self.year.max(0) as u32, 4);
         out.push(b'-');
         dtsen_core::date::push_num(out, self.month.unwrap_or(0), 2);
@@ -405,6 +444,23 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn partial_dates_are_written_zero_padded(
+            year in -5i32..12_000,
+            month in proptest::option::of(0u32..150),
+            day in proptest::option::of(0u32..150),
+        ) {
+            let mut out = b"x".to_vec();
+            PartialDate { year, month, day }.write(&mut out);
+            let want = format!(
+                "x{:04}-{:02}-{:02}",
+                year.max(0),
+                month.unwrap_or(0),
+                day.unwrap_or(0)
+            );
+            prop_assert_eq!(String::from_utf8(out).expect("ascii"), want);
+        }
+
         #[test]
         fn date_reading_never_panics(s in "\\PC{0,14}") {
             let _ = date(&s, DateLayout::DmyDash);
