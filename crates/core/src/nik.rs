@@ -101,6 +101,12 @@ pub fn is_missing_id(s: &str) -> bool {
 }
 
 fn strip16(s: &str) -> Result<[u8; 16], NikError> {
+    // The common case: sixteen digits as they are (all zeros is a missing value).
+    if let Ok(digits) = <[u8; 16]>::try_from(s.as_bytes()) {
+        if digits.iter().all(u8::is_ascii_digit) && digits.iter().any(|&c| c != b'0') {
+            return Ok(digits);
+        }
+    }
     if is_missing_id(s) {
         return Err(NikError::Missing);
     }
@@ -512,6 +518,12 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn sixteen_digits_read_the_same_with_or_without_padding(s in "[0-9]{16}") {
+            // The padded text takes the general path, the bare one the fast path.
+            prop_assert_eq!(strip16(&s), strip16(&format!(" {s} ")));
+        }
+
         #[test]
         fn a_nik_built_from_parts_parses_back_to_them(
             days in -15_700i64..20_700, female in any::<bool>(), serial in 1u32..9999,

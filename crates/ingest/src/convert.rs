@@ -123,7 +123,10 @@ pub struct Attrs {
 
 impl Attrs {
     fn key(&mut self, key: &str) {
-        if !self.buf.is_empty() {
+        if self.buf.is_empty() {
+            // One allocation for the usual one or two attributes, not one per few bytes.
+            self.buf.reserve(64);
+        } else {
             self.buf.push(b';');
         }
         self.buf.extend_from_slice(key.as_bytes());
@@ -136,13 +139,12 @@ impl Attrs {
             return;
         }
         self.key(key);
-        for &c in v.as_bytes() {
-            self.buf
-                .push(if matches!(c, b';' | b'=' | b'\t' | b'\n' | b'\r') {
-                    b' '
-                } else {
-                    c
-                });
+        let start = self.buf.len();
+        self.buf.extend_from_slice(v.as_bytes());
+        for c in &mut self.buf[start..] {
+            if matches!(*c, b';' | b'=' | b'\t' | b'\n' | b'\r') {
+                *c = b' ';
+            }
         }
     }
     /// Adds a number.
