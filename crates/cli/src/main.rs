@@ -183,20 +183,13 @@ fn main() -> Result<()> {
     // BENCHMARKS.md ("Matching engine").
     //
     // No transparent huge pages either: a huge page is zeroed whole on its first touch, and
-    // on such a host that first touch is what a run pays for (`clear_page_erms` was 16% of a
-    // 5.4M-record `dtsen link`). After another process freed 3 GB (as in the benchmark, where
-    // every run follows the other engine's), 5.4M records ran in 10.5–12.8 s instead of
-    // 12.3–14.6 s (system time 1.0–1.4 s instead of 3.2–4.4 s) and 1M in 1.87–1.91 s instead
-    // of 2.37–2.39 s, with less memory (the arenas are not rounded to 2 MB pages).
-    //
-    // The allocator option alone is not enough: mimalloc reserves its first arena (and
-    // advises it for huge pages) at the first allocation, before `main`, and later arenas
-    // only follow the option. `PR_SET_THP_DISABLE` turns huge pages off for every mapping of
-    // the process at fault time, the first arena included (it is inherited by children).
-    // Kota Kediri's ingest: system time 0.21–0.22 s instead of 0.41–0.68 s, peak 134–146 MB
-    // instead of 184–194 MB (`clear_page_erms` under `do_huge_pmd_anonymous_page` was 11% of
-    // the run with the option alone). Linking 5.4M records: the same wall time within the
-    // host's noise (less system time, more TLB misses), 60–100 MB less peak memory.
+    // on such a host that first touch is what a run pays for. mimalloc's option covers the
+    // arenas reserved after `main`; its first arena (1 GiB) is reserved at the first
+    // allocation, before `main`, so `PR_SET_THP_DISABLE` turns huge pages off for every
+    // mapping of the process at fault time (inherited by children). Kota Kediri's ingest:
+    // system time 0.21–0.26 s instead of 0.53–0.62 s, peak 140 MB instead of 183–194 MB;
+    // linking 5.4M records: the same wall time within the host's noise (less system time,
+    // more TLB misses), 60–100 MB less peak memory (BENCHMARKS.md).
     // SAFETY: plain setters of allocator options (integers) and a process flag, called before
     // any thread is started; the only unsafe code in the workspace.
     #[allow(unsafe_code)]

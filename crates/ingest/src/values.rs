@@ -17,8 +17,7 @@ pub struct Vocab {
 #[derive(Default)]
 pub struct List {
     by_key: foldhash::HashMap<Box<str>, u16>,
-    codes: Vec<u16>,
-    /// `codes` as a bit set.
+    /// The list's own codes as a bit set (empty: a list of aliases only, which accepts any).
     bits: Vec<u64>,
 }
 
@@ -43,7 +42,7 @@ impl List {
 
     /// Whether `code` is in the list (true for a list without codes of its own).
     pub fn contains(&self, code: u32) -> bool {
-        if self.codes.is_empty() {
+        if self.bits.is_empty() {
             return true;
         }
         let bit = code as usize;
@@ -66,7 +65,11 @@ impl Vocab {
                     for e in l.entries() {
                         list.by_key.insert(label_key(&e.label_id).into(), e.code);
                         list.by_key.insert(label_key(&e.label_en).into(), e.code);
-                        list.codes.push(e.code);
+                        let c = usize::from(e.code);
+                        if list.bits.len() <= c / 64 {
+                            list.bits.resize(c / 64 + 1, 0);
+                        }
+                        list.bits[c / 64] |= 1 << (c % 64);
                     }
                 }
             }
@@ -80,15 +83,6 @@ impl Vocab {
                 };
                 let list = lists.entry(parts[0].trim().to_owned()).or_default();
                 list.by_key.insert(label_key(parts[1]).into(), code);
-            }
-            for list in lists.values_mut() {
-                for &c in &list.codes {
-                    let c = usize::from(c);
-                    if list.bits.len() <= c / 64 {
-                        list.bits.resize(c / 64 + 1, 0);
-                    }
-                    list.bits[c / 64] |= 1 << (c % 64);
-                }
             }
             Vocab { lists }
         })
