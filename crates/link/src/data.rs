@@ -70,6 +70,15 @@ impl Texts {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.bytes[start..self.ends[i] as usize]
     }
+    /// Where the `i`-th string is in the buffer: (start, end).
+    pub fn span(&self, i: usize) -> (u32, u32) {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        (start, self.ends[i])
+    }
+    /// The string at `span` (see [`Texts::span`]).
+    pub fn slice(&self, (start, end): (u32, u32)) -> &[u8] {
+        &self.bytes[start as usize..end as usize]
+    }
     /// The `i`-th string as text (lossy).
     pub fn str(&self, i: usize) -> String {
         String::from_utf8_lossy(self.get(i)).into_owned()
