@@ -102,25 +102,37 @@ pub fn cluster(
             values,
             confirmed: d.confirmed.is_some(),
         });
-    // Edges grouped by component without sorting them: a counting sort of edge numbers by
-    // their component's root. `begin[r]` starts as the end of root r's edges and is walked
-    // back as they are placed from the last, so that `begin[r]..begin[r + 1]` ends up root
-    // r's edges, in edge order.
+    // Edges grouped by component without sorting them: a counting sort of the edges by their
+    // component's root. `begin[r]` starts as the end of root r's edges and is walked back as
+    // they are placed from the last, so that `begin[r]..begin[r + 1]` ends up root r's edges,
+    // in edge order. The edges themselves are placed (not their numbers), so each component's
+    // check reads its edges side by side instead of at random places in memory; each edge's
+    // root is looked up once, in a loop of lookups independent of one another.
+    let roots: Vec<u32> = edges.iter().map(|e| root[e.a as usize]).collect();
     let mut begin = vec![0u32; n + 1];
-    for e in edges {
-        begin[root[e.a as usize] as usize] += 1;
+    for &r in &roots {
+        begin[r as usize] += 1;
     }
     let mut sum = 0;
     for b in &mut begin {
         sum += *b;
         *b = sum;
     }
-    let mut by_root = vec![0u32; edges.len()];
-    for (k, e) in edges.iter().enumerate().rev() {
-        let r = root[e.a as usize] as usize;
+    let mut grouped = vec![
+        Edge {
+            a: 0,
+            b: 0,
+            p: 0.0,
+            w: 0.0,
+        };
+        edges.len()
+    ];
+    for (e, &r) in edges.iter().zip(&roots).rev() {
+        let r = r as usize;
         begin[r] -= 1;
-        by_root[begin[r] as usize] = k as u32;
+        grouped[begin[r] as usize] = *e;
     }
+    drop(roots);
     // Only components that are split or flagged come back (a component's root is its
     // smallest record, which is already its cluster number). Most need neither check and are
     // recognised without copying their edges.
@@ -128,14 +140,12 @@ pub fn cluster(
         .into_par_iter()
         .with_min_len(4096)
         .filter_map(|r| {
-            let ks = &by_root[begin[r] as usize..begin[r + 1] as usize];
-            if ks.is_empty()
-                || settled(ks.iter().map(|&k| &edges[k as usize]), distinct, bridge_min)
-            {
+            let es = &grouped[begin[r] as usize..begin[r + 1] as usize];
+            if es.is_empty() || settled(es.iter(), distinct, bridge_min) {
                 return None;
             }
             // The full check sees the edges in one canonical order.
-            let mut es: Vec<Edge> = ks.iter().map(|&k| edges[k as usize]).collect();
+            let mut es = es.to_vec();
             es.sort_unstable_by_key(|e| (e.a, e.b));
             let result = split_component(&es, distinct, bridge_min);
             (result.0.len() > 1 || result.1.is_some()).then_some(result)
