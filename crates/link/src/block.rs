@@ -96,6 +96,33 @@ impl KeyExpr {
         Ok(KeyExpr { func, column })
     }
 
+    /// The hash of the key part of `value` (never 0), or 0 when the part is missing: the
+    /// hash of what [`KeyExpr::append`] appends, without copying a value used as it is.
+    /// `scratch` holds a computed part (a phonetic key, sorted tokens) while it is hashed.
+    pub fn hash(
+        &self,
+        value: &[u8],
+        hasher: &impl std::hash::BuildHasher,
+        scratch: &mut Vec<u8>,
+    ) -> u64 {
+        if is_missing(value) || value == b"0" {
+            return 0;
+        }
+        let part = match self.func {
+            KeyFunc::Value => value,
+            KeyFunc::Prefix(n) if value.len() >= n => &value[..n],
+            KeyFunc::Prefix(_) => return 0,
+            _ => {
+                scratch.clear();
+                if !self.append(value, scratch) {
+                    return 0;
+                }
+                scratch
+            }
+        };
+        hasher.hash_one(part).max(1)
+    }
+
     /// Appends the key part of `value` to `out`; false when the part is missing.
     pub fn append(&self, value: &[u8], out: &mut Vec<u8>) -> bool {
         if is_missing(value) || value == b"0" {
@@ -355,6 +382,7 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::hash::BuildHasher;
 
     #[test]
     fn key_expressions_parse_and_apply() {
@@ -380,5 +408,41 @@ mod tests {
             .expect("parses")
             .append(b"SITI AMINAH", &mut out));
         assert_eq!(out, b"AMINAH SITI ");
+    }
+
+    #[test]
+    fn key_part_hashes_are_the_hashes_of_the_appended_parts() {
+        let hasher = foldhash::fast::FixedState::with_seed(7);
+        let mut scratch = Vec::new();
+        for (expr, value) in [
+            ("nik", &b"3571011502490001"[..]),
+            ("prefix(nik, 6)", b"3571011502490001"),
+            ("year(d)", b"12-03-1980"),
+            ("phonetic(n)", b"SITI AMINAH"),
+            ("phonetic_last(n)", b"SITI AMINAH"),
+            ("sorted_tokens(n)", b"SITI  AMINAH"),
+            ("first_token(n)", b"SITI AMINAH"),
+            ("last_token(n)", b"SITI AMINAH"),
+        ] {
+            let e = KeyExpr::parse(expr).expect("parses");
+            let mut out = Vec::new();
+            assert!(e.append(value, &mut out), "{expr}");
+            assert_eq!(
+                e.hash(value, &hasher, &mut scratch),
+                hasher.hash_one(&out[..]).max(1),
+                "{expr}"
+            );
+        }
+        // Missing parts hash to 0, whatever the function.
+        for (expr, value) in [
+            ("nik", &b""[..]),
+            ("nik", b"NULL"),
+            ("nik", b"0"),
+            ("prefix(nik, 6)", b"3571"),
+            ("year(d)", b"kemarin"),
+        ] {
+            let e = KeyExpr::parse(expr).expect("parses");
+            assert_eq!(e.hash(value, &hasher, &mut scratch), 0, "{expr} {value:?}");
+        }
     }
 }
