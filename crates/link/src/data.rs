@@ -1131,7 +1131,7 @@ impl<'a> PlainRecords<'a> {
     }
 
     /// Reads the next record into `record`; false at the end.
-    fn next_into(&mut self, record: &mut csv::ByteRecord) -> bool {
+    fn next_into(&mut self, record: &mut PlainRecord<'a>) -> bool {
         while !self.rest.is_empty() {
             let end = memchr::memchr(b'\n', self.rest).unwrap_or(self.rest.len());
             let line = &self.rest[..end];
@@ -1139,16 +1139,53 @@ impl<'a> PlainRecords<'a> {
             if line.is_empty() {
                 continue;
             }
-            record.clear();
-            let mut start = 0;
-            for end in memchr::memchr_iter(self.delimiter, line) {
-                record.push_field(&line[start..end]);
-                start = end + 1;
-            }
-            record.push_field(&line[start..]);
+            record.line = line;
+            record.delimiters.clear();
+            record
+                .delimiters
+                .extend(memchr::memchr_iter(self.delimiter, line));
             return true;
         }
         false
+    }
+}
+
+/// The fields of a record, as the preparation reads them.
+trait Fields {
+    /// How many fields.
+    fn count(&self) -> usize;
+    /// Field `k`, if the record has it.
+    fn field(&self, k: usize) -> Option<&[u8]>;
+}
+
+impl Fields for csv::ByteRecord {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn field(&self, k: usize) -> Option<&[u8]> {
+        self.get(k)
+    }
+}
+
+/// A line of a plain block (see [`PlainRecords`]) and where its delimiters are: its fields
+/// are read in place, not copied.
+#[derive(Default)]
+struct PlainRecord<'a> {
+    line: &'a [u8],
+    delimiters: Vec<usize>,
+}
+
+impl Fields for PlainRecord<'_> {
+    fn count(&self) -> usize {
+        self.delimiters.len() + 1
+    }
+    fn field(&self, k: usize) -> Option<&[u8]> {
+        let start = match k {
+            0 => 0,
+            _ => self.delimiters.get(k - 1)? + 1,
+        };
+        let end = self.delimiters.get(k).copied().unwrap_or(self.line.len());
+        self.line.get(start..end)
     }
 }
 
@@ -1251,7 +1288,9 @@ impl Prep<'_> {
         let out = reuse.unwrap_or_else(|| self.empty_batch(bytes.len() / 64));
         if std::env::var("V").as_deref() != Ok("0") && PlainRecords::fits(bytes, self.quoting) {
             let mut plain = PlainRecords::new(bytes, self.delimiter);
-            return self.batch(out, |record| Ok(plain.next_into(record)));
+            return self.batch(out, PlainRecord::default(), |record| {
+                Ok(plain.next_into(record))
+            });
         }
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(self.delimiter)
@@ -1259,7 +1298,7 @@ impl Prep<'_> {
             .flexible(true)
             .has_headers(false)
             .from_reader(bytes);
-        self.batch(out, |record| {
+        self.batch(out, csv::ByteRecord::new(), |record| {
             reader.read_byte_record(record).map_err(|e| {
                 let at = line + e.position().map_or(1, |p| p.line()) - 1;
                 LinkError::Input(format!("{name}, line {at}: {e}"))
@@ -1321,10 +1360,11 @@ impl Prep<'_> {
 
     /// Prepares the records `next` reads into `out` (empty; one reused record, no allocation
     /// per record).
-    fn batch(
+    fn batch<R: Fields>(
         &self,
         mut out: BatchOut,
-        mut next: impl FnMut(&mut csv::ByteRecord) -> Result<bool, LinkError>,
+        mut slot: R,
+        mut next: impl FnMut(&mut R) -> Result<bool, LinkError>,
     ) -> Result<BatchOut, LinkError> {
         let BatchOut {
             ids,
@@ -1339,13 +1379,12 @@ impl Prep<'_> {
         // The key parts of one record, hashed (0: missing), and a computed part's bytes.
         let mut part_hashes: Vec<u64> = vec![0; self.key_parts.len()];
         let mut part_bytes: Vec<u8> = Vec::with_capacity(64);
-        let mut slot = csv::ByteRecord::new();
         while next(&mut slot)? {
             let record = &slot;
-            if record.len() < self.width {
+            if record.count() < self.width {
                 *short_rows += 1;
             }
-            let field = |k: usize| -> &[u8] { record.get(k).map_or(&[][..], trim) };
+            let field = |k: usize| -> &[u8] { record.field(k).map_or(&[][..], trim) };
             buf.clear();
             for (i, &c) in self.id_cols.iter().enumerate() {
                 if i > 0 {
@@ -1582,9 +1621,12 @@ keys = ["kk"]
             proptest::prop_assert!(!plain || PlainRecords::fits(&text, quoting));
             if PlainRecords::fits(&text, quoting) {
                 let mut plain = PlainRecords::new(&text, delimiter);
+                let mut line = PlainRecord::default();
                 let mut got = Vec::new();
-                while plain.next_into(&mut record) {
-                    got.push(record.clone());
+                while plain.next_into(&mut line) {
+                    let fields: Vec<&[u8]> = (0..line.count()).filter_map(|k| line.field(k)).collect();
+                    proptest::prop_assert_eq!(fields.len(), line.count());
+                    got.push(csv::ByteRecord::from(fields));
                 }
                 proptest::prop_assert_eq!(got, expected);
             }
