@@ -1286,7 +1286,7 @@ impl Prep<'_> {
         reuse: Option<BatchOut>,
     ) -> Result<BatchOut, LinkError> {
         let out = reuse.unwrap_or_else(|| self.empty_batch(bytes.len() / 64));
-        if std::env::var("V").as_deref() != Ok("0") && PlainRecords::fits(bytes, self.quoting) {
+        if PlainRecords::fits(bytes, self.quoting) {
             let mut plain = PlainRecords::new(bytes, self.delimiter);
             return self.batch(out, PlainRecord::default(), |record| {
                 Ok(plain.next_into(record))
