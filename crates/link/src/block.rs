@@ -98,27 +98,24 @@ impl KeyExpr {
 
     /// The hash of the key part of `value` (never 0), or 0 when the part is missing: the
     /// hash of what [`KeyExpr::append`] appends, without copying a value used as it is.
-    /// `scratch` holds a computed part (a phonetic key, sorted tokens) while it is hashed.
+    /// `scratch` holds any other part (a phonetic key, sorted tokens) while it is hashed.
     pub fn hash(
         &self,
         value: &[u8],
         hasher: &impl std::hash::BuildHasher,
         scratch: &mut Vec<u8>,
     ) -> u64 {
-        if is_missing(value) || value == b"0" {
-            return 0;
-        }
-        let part = match self.func {
-            KeyFunc::Value => value,
-            KeyFunc::Prefix(n) if value.len() >= n => &value[..n],
-            KeyFunc::Prefix(_) => return 0,
-            _ => {
-                scratch.clear();
-                if !self.append(value, scratch) {
-                    return 0;
-                }
-                scratch
+        let part = if self.func == KeyFunc::Value {
+            if is_missing(value) || value == b"0" {
+                return 0;
             }
+            value
+        } else {
+            scratch.clear();
+            if !self.append(value, scratch) {
+                return 0;
+            }
+            scratch
         };
         hasher.hash_one(part).max(1)
     }

@@ -2,12 +2,12 @@
 //! then `null` (a value missing on either side, which contributes nothing). A pair's level
 //! per comparison is computed here from the prepared features of its two records.
 
+use rayon::prelude::*;
+
 use crate::compare::{
     jaro_winkler, jaro_winkler_bound, nik_relation, within_one_edit, NikRelation,
 };
 use crate::config::ComparisonKind;
-use rayon::prelude::*;
-
 use crate::data::Feature;
 
 /// The level names of a kind, strongest first; the last is always `null`.
@@ -265,13 +265,8 @@ impl Rows {
         &self.slots[start..start + self.width]
     }
 
-    /// The levels of every comparison for the pair (`a`, `b`), packed as
-    /// [`crate::block::pattern_of`] packs them (the same values).
-    pub fn pattern(&self, features: &[Feature], a: usize, b: usize) -> u64 {
-        self.pattern_of_rows(features, self.row(a), self.row(b))
-    }
-
-    /// [`Rows::pattern`] of two rows (copies of [`Rows::row`]).
+    /// The levels of every comparison for two records, from their rows (or copies of them),
+    /// packed as [`crate::block::pattern_of`] packs them (the same values).
     pub fn pattern_of_rows(&self, features: &[Feature], ra: &[u64], rb: &[u64]) -> u64 {
         let mut p = 0u64;
         for (c, (f, &s)) in features.iter().zip(&self.at).enumerate() {
@@ -468,7 +463,7 @@ mod tests {
         for a in 0..n {
             for b in 0..n {
                 assert_eq!(
-                    rows.pattern(&data.features, a, b),
+                    rows.pattern_of_rows(&data.features, rows.row(a), rows.row(b)),
                     crate::block::pattern_of(&data, a, b),
                     "records {a} and {b}"
                 );
