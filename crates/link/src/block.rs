@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::compare::phonetic_into;
+use crate::compare::{phonetic_code, phonetic_into};
 use crate::config::{Config, Mode};
 use crate::data::{is_missing, pack_date, Dataset};
 use crate::levels::{level, Rows};
@@ -105,17 +105,31 @@ impl KeyExpr {
         hasher: &impl std::hash::BuildHasher,
         scratch: &mut Vec<u8>,
     ) -> u64 {
-        let part = if self.func == KeyFunc::Value {
-            if is_missing(value) || value == b"0" {
-                return 0;
+        if is_missing(value) || value == b"0" {
+            return 0;
+        }
+        let mut tokens = value.split(|&c| c == b' ').filter(|t| !t.is_empty());
+        // The commonest parts without a copy: the same bytes as `append` gives, hashed.
+        let part = match self.func {
+            KeyFunc::Value => value,
+            KeyFunc::Phonetic | KeyFunc::PhoneticLast => {
+                let t = if self.func == KeyFunc::Phonetic {
+                    tokens.next()
+                } else {
+                    tokens.next_back()
+                };
+                return match t.map(phonetic_code) {
+                    Some((code, n)) => hasher.hash_one(&code[..n]).max(1),
+                    None => 0,
+                };
             }
-            value
-        } else {
-            scratch.clear();
-            if !self.append(value, scratch) {
-                return 0;
+            _ => {
+                scratch.clear();
+                if !self.append(value, scratch) {
+                    return 0;
+                }
+                scratch
             }
-            scratch
         };
         hasher.hash_one(part).max(1)
     }

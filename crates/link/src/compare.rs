@@ -212,39 +212,48 @@ const PHONETIC_CLASS: [u8; 256] = {
 
 /// [`phonetic`], appended to `out`.
 pub fn phonetic_into(token: &[u8], out: &mut Vec<u8>) {
+    let (code, len) = phonetic_code(token);
+    out.extend_from_slice(&code[..len]);
+}
+
+/// [`phonetic`] on the stack: the key in the first `len` bytes, and `len` (at most 6).
+pub fn phonetic_code(token: &[u8]) -> ([u8; 6], usize) {
+    let mut code = [0u8; 8];
     let Some(&first) = token.first() else {
-        return;
+        return ([0; 6], 0);
     };
-    let begin = out.len();
-    let class = |c: u8| PHONETIC_CLASS[c as usize];
     // Initial vowels and their old-spelling twins share one key letter.
-    let lead = match first {
+    code[0] = match first {
         b'E' | b'I' | b'O' | b'U' | b'Y' => b'A',
         b'V' => b'F',
         b'Q' | b'C' => b'K',
         b'Z' => b'S',
         c => c,
     };
-    out.push(lead);
-    let mut last = class(first);
+    let mut len = 1;
+    let mut last = PHONETIC_CLASS[first as usize];
+    // Without branches on the letters (vowels and consonants alternate unpredictably): a
+    // class is written at `len` and kept when it differs from the last; vowels separate
+    // repeats (as in Soundex), H, W and Y do not; at most 6 bytes.
     for &c in &token[1..] {
-        let k = class(c);
-        if k == 0 {
-            // Vowels separate repeats (as in Soundex); H, W and Y do not.
-            if !matches!(c, b'H' | b'W' | b'Y') {
-                last = 0;
-            }
-            continue;
-        }
-        if k != last {
-            out.push(k);
-            if out.len() - begin == 6 {
-                break;
-            }
-        }
-        last = k;
+        let k = PHONETIC_CLASS[c as usize];
+        code[len] = k;
+        len += usize::from(k != 0 && k != last && len < 6);
+        last = k | (PHONETIC_KEEP[c as usize] & last);
     }
+    let mut out = [0u8; 6];
+    out.copy_from_slice(&code[..6]);
+    (out, len)
 }
+
+/// 0xFF for H, W and Y (they keep the class before them), 0 for any other byte.
+const PHONETIC_KEEP: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'H' as usize] = 0xFF;
+    t[b'W' as usize] = 0xFF;
+    t[b'Y' as usize] = 0xFF;
+    t
+};
 
 /// How two NIKs (16 digits each) relate, by their structure: region of issue (6 digits), birth
 /// date with sex (6: the day plus 40 for women), serial (4).
@@ -375,6 +384,40 @@ mod tests {
         fn the_bound_is_an_upper_bound(a in "[A-Z ]{0,20}", b in "[A-Z ]{0,20}") {
             let (a, b) = (a.as_bytes(), b.as_bytes());
             proptest::prop_assert!(jaro_winkler(a, b) <= jaro_winkler_bound(a, b) + 1e-12);
+        }
+
+        #[test]
+        fn branch_free_phonetic_keys_are_the_soundex_rule(t in "[A-Z'.-]{0,14}") {
+            // The rule written letter by letter, as documented on `phonetic`.
+            let t = t.as_bytes();
+            let mut want = Vec::new();
+            if let Some(&first) = t.first() {
+                want.push(match first {
+                    b'E' | b'I' | b'O' | b'U' | b'Y' => b'A',
+                    b'V' => b'F',
+                    b'Q' | b'C' => b'K',
+                    b'Z' => b'S',
+                    c => c,
+                });
+                let mut last = PHONETIC_CLASS[first as usize];
+                for &c in &t[1..] {
+                    let k = PHONETIC_CLASS[c as usize];
+                    if k == 0 {
+                        if !matches!(c, b'H' | b'W' | b'Y') {
+                            last = 0;
+                        }
+                        continue;
+                    }
+                    if k != last {
+                        want.push(k);
+                        if want.len() == 6 {
+                            break;
+                        }
+                    }
+                    last = k;
+                }
+            }
+            proptest::prop_assert_eq!(phonetic(t), want);
         }
 
         #[test]

@@ -11,7 +11,7 @@ use dtsen_core::date::Date;
 use dtsen_core::nik::Nik;
 use foldhash::HashMap;
 
-use crate::block::KeyExpr;
+use crate::block::{KeyExpr, KeyFunc};
 use crate::config::{ComparisonKind, Config, Mode};
 use crate::levels::name_thresholds;
 use crate::LinkError;
@@ -841,6 +841,26 @@ fn load_one(
         }
         rules.push(parts);
     }
+    // A part a comparison's preparation already holds: a value compared exactly (its hash),
+    // the sorted tokens of a name compared as one, the year of a date compared as one.
+    let shared_parts: Vec<Option<usize>> = key_parts
+        .iter()
+        .map(|(e, col)| {
+            config
+                .comparisons
+                .iter()
+                .zip(&comp_cols)
+                .position(|(c, cc)| {
+                    cc == col
+                        && matches!(
+                            (e.func, c.kind),
+                            (KeyFunc::Value, ComparisonKind::Exact)
+                                | (KeyFunc::SortedTokens, ComparisonKind::Name)
+                                | (KeyFunc::Year, ComparisonKind::Date)
+                        )
+                })
+        })
+        .collect();
     let hasher = foldhash::fast::FixedState::with_seed(0x6474_7365_6e21);
     let reference = Date::new(2100, 1, 1).map_err(|e| LinkError::Input(e.to_string()))?;
 
@@ -867,6 +887,7 @@ fn load_one(
         kinds: &kinds,
         valid_cols: &valid_cols,
         key_parts: &key_parts,
+        shared_parts: &shared_parts,
         rules: &rules,
         keep,
         hasher,
@@ -1264,6 +1285,8 @@ struct Prep<'a> {
     valid_cols: &'a [ValidColumn],
     /// The distinct key parts of the blocking rules: expression and column.
     key_parts: &'a [(KeyExpr, usize)],
+    /// For each key part, the comparison whose prepared value gives it, if any.
+    shared_parts: &'a [Option<usize>],
     /// Each rule's parts, by index into `key_parts`.
     rules: &'a [Vec<usize>],
     keep: Keep,
@@ -1470,8 +1493,28 @@ impl Prep<'_> {
                     out.push(values.iter().any(|x| x.as_slice() == f));
                 }
             }
-            for ((e, c), h) in self.key_parts.iter().zip(&mut part_hashes) {
-                *h = e.hash(field(*c), &self.hasher, &mut part_bytes);
+            for (((e, c), shared), h) in self
+                .key_parts
+                .iter()
+                .zip(self.shared_parts)
+                .zip(&mut part_hashes)
+            {
+                *h = match shared.map(|k| &columns[k]) {
+                    // The same bytes `KeyExpr::append` gives, hashed the same way.
+                    Some(Column::Text(_, hashes)) if field(*c) != b"0" => {
+                        hashes.last().copied().unwrap_or(0)
+                    }
+                    Some(Column::Name { sorted_hashes, .. }) if field(*c) != b"0" => {
+                        sorted_hashes.last().copied().unwrap_or(0)
+                    }
+                    Some(Column::Date(dates)) => match dates.last() {
+                        Some(&d) if d != 0 => {
+                            self.hasher.hash_one(&(d >> 9).to_le_bytes()[..]).max(1)
+                        }
+                        _ => 0,
+                    },
+                    _ => e.hash(field(*c), &self.hasher, &mut part_bytes),
+                };
             }
             // A rule's key: the hash of its parts' hashes, 0 when one is missing.
             for rule in self.rules {
@@ -1591,6 +1634,62 @@ keys = ["kk"]
     }
 
     proptest::proptest! {
+        #[test]
+        fn key_parts_taken_from_prepared_comparisons_are_the_parts_themselves(
+            rows in proptest::collection::vec(
+                (
+                    "(0|-|NULL| |[AB]{0,3}( {1,2}[AB]{0,3}){0,9})",
+                    "(0|-|1990-0[1-9]-1[0-9]|98-98-19[0-9]{2}|2001/13/40|19x0-01-01|)",
+                    "(0|-|1|2|L|)",
+                ),
+                1..40,
+            ),
+        ) {
+            // Each part twice: on a compared column (taken from its prepared value) and on an
+            // uncompared copy (computed from the text): the keys must be the same.
+            let config = Config::parse(
+                r#"
+[input]
+id = ["id"]
+[[comparison]]
+name = "name"
+kind = "name"
+column = "name"
+[[comparison]]
+name = "date"
+kind = "date"
+column = "date"
+[[comparison]]
+name = "sex"
+kind = "exact"
+column = "sex"
+[[blocking]]
+name = "a"
+keys = ["sorted_tokens(name)", "year(date)", "sex"]
+[[blocking]]
+name = "b"
+keys = ["sorted_tokens(name2)", "year(date2)", "sex2"]
+[[blocking]]
+name = "c"
+keys = ["sorted_tokens(name)"]
+[[blocking]]
+name = "d"
+keys = ["sorted_tokens(name2)"]
+"#,
+            )
+            .expect("config");
+            let mut text = String::from("id,name,date,sex,name2,date2,sex2\n");
+            for (i, (name, date, sex)) in rows.iter().enumerate() {
+                text.push_str(&format!("{i},{name},{date},{sex},{name},{date},{sex}\n"));
+            }
+            let data = load(&config, "t", text.as_bytes()).expect("load");
+            proptest::prop_assert_eq!(data.len(), rows.len());
+            for (i, row) in rows.iter().enumerate() {
+                proptest::prop_assert_eq!(data.key(i, 0), data.key(i, 1), "row {:?}", row);
+                proptest::prop_assert_eq!(data.key(i, 2), data.key(i, 3), "row {:?}", row);
+            }
+        }
+
         #[test]
         fn plain_blocks_read_as_the_csv_reader_reads_them(
             text in proptest::collection::vec(
