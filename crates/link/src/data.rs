@@ -249,6 +249,13 @@ impl Dataset {
     pub fn id(&self, i: usize) -> &[u8] {
         self.ids.get(i)
     }
+    /// Whether an id holds a character that CSV output must quote (`,` `"` CR LF).
+    pub fn ids_need_quoting(&self) -> bool {
+        let bytes = &self.ids.bytes;
+        memchr::memchr3(b',', b'"', b'\n', bytes).is_some()
+            || memchr::memchr(b'\r', bytes).is_some()
+    }
+
     /// The id of record `i` as text.
     pub fn id_str(&self, i: usize) -> String {
         String::from_utf8_lossy(self.id(i)).into_owned()

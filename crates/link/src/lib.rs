@@ -536,7 +536,18 @@ pub fn write_outputs(
     head.push_str(",rule\n");
     w.write_all(head.as_bytes()).map_err(io(&path))?;
     let min = config.model.output_min_probability;
+    // Most candidate pairs are skipped without computing a probability.
+    let below = weight_certainly_below(min);
     let all_deterministic = config.model.output_deterministic_pairs;
+    // Ids are written as they are unless one of them needs quoting (checked once).
+    let plain_ids = !data.ids_need_quoting();
+    let push_id = |line: &mut Vec<u8>, id: &[u8]| {
+        if plain_ids {
+            line.extend_from_slice(id);
+        } else {
+            push_csv(line, id);
+        }
+    };
     write_parallel(
         &mut w,
         linkage.pairs.len(),
@@ -545,16 +556,19 @@ pub fn write_outputs(
         |chunk, line| {
             for k in chunk {
                 let (p, wt, m) = (&linkage.pairs[k], linkage.weights[k], &linkage.methods[k]);
+                if matches!(m, Method::Deterministic(_)) && !all_deterministic {
+                    continue;
+                }
+                if *m == Method::None && f64::from(wt) < below {
+                    continue;
+                }
                 let prob = model::probability(f64::from(wt));
                 if *m == Method::None && prob < min {
                     continue;
                 }
-                if matches!(m, Method::Deterministic(_)) && !all_deterministic {
-                    continue;
-                }
-                push_csv(line, data.id(p.left as usize));
+                push_id(line, data.id(p.left as usize));
                 line.push(b',');
-                push_csv(line, data.id(p.right as usize));
+                push_id(line, data.id(p.right as usize));
                 let method = match m {
                     Method::None => "none",
                     Method::Probabilistic => "probabilistic",
@@ -588,9 +602,9 @@ pub fn write_outputs(
     w.write_all(b"id,cluster,review\n").map_err(io(&path))?;
     write_parallel(&mut w, data.len(), 1 << 16, &path, |chunk, line| {
         for i in chunk {
-            push_csv(line, data.id(i));
+            push_id(line, data.id(i));
             line.push(b',');
-            push_csv(line, data.id(linkage.clusters.cluster[i] as usize));
+            push_id(line, data.id(linkage.clusters.cluster[i] as usize));
             line.push(b',');
             let r = linkage.clusters.review[i];
             if r != 0 {
@@ -632,10 +646,21 @@ pub fn write_outputs(
     Ok(())
 }
 
+/// A weight below which a match probability is certainly under `p` (the weight of `p`, less a
+/// margin far above rounding); minus infinity when `p` is not strictly between 0 and 1.
+fn weight_certainly_below(p: f64) -> f64 {
+    if p > 0.0 && p < 1.0 {
+        (p / (1.0 - p)).log2() - 1e-6
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
 /// Appends `v` with exactly `decimals` decimals (as `format!("{v:.N}")` does for the values
 /// written here, without the formatting machinery: a million lines are written per run).
 fn push_fixed(out: &mut Vec<u8>, v: f64, decimals: u32) {
-    if !v.is_finite() || v.abs() >= 1e12 {
+    // Exact in integers while the scaled value fits a double's 53 bits.
+    if !v.is_finite() || decimals > 9 || v.abs() * 10f64.powi(decimals as i32) >= 4e15 {
         let _ = write!(out, "{v:.*}", decimals as usize);
         return;
     }
@@ -645,13 +670,34 @@ fn push_fixed(out: &mut Vec<u8>, v: f64, decimals: u32) {
         out.push(b'-');
     }
     let (whole, frac) = (scaled / scale, scaled % scale);
-    let _ = write!(out, "{whole}");
-    out.push(b'.');
-    let digits = frac.to_string();
-    for _ in digits.len()..decimals as usize {
-        out.push(b'0');
+    push_u64(out, whole);
+    if decimals == 0 {
+        return;
     }
-    out.extend_from_slice(digits.as_bytes());
+    out.push(b'.');
+    // The fraction's digits, leading zeros included.
+    let mut digits = [b'0'; 20];
+    let mut f = frac;
+    for d in digits[..decimals as usize].iter_mut().rev() {
+        *d = b'0' + (f % 10) as u8;
+        f /= 10;
+    }
+    out.extend_from_slice(&digits[..decimals as usize]);
+}
+
+/// Appends `v` in decimal.
+fn push_u64(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[k..]);
 }
 
 /// Writes items `0..n` formatted by `format` (a range of items into a buffer), chunk by chunk:
@@ -722,7 +768,39 @@ pub const DTSEN_PERSONS_CONFIG: &str = include_str!("../../../configs/link/dtsen
 
 #[cfg(test)]
 mod write_tests {
-    use super::push_fixed;
+    use super::{push_fixed, weight_certainly_below};
+
+    proptest::proptest! {
+        #[test]
+        fn fixed_decimals_are_the_formatters_up_to_the_last_digit(
+            v in -1e9f64..1e9,
+            d in 0u32..=9,
+        ) {
+            let mut out = Vec::new();
+            push_fixed(&mut out, v, d);
+            let got = String::from_utf8(out).unwrap_or_default();
+            let want = format!("{v:.*}", d as usize);
+            let (g, w): (f64, f64) = (
+                got.parse().unwrap_or(f64::NAN),
+                want.parse().unwrap_or(f64::NAN),
+            );
+            proptest::prop_assert!((g - w).abs() <= 1.5 * 10f64.powi(-(d as i32)), "{} vs {}", got, want);
+            proptest::prop_assert_eq!(got.split('.').nth(1).map(str::len), (d > 0).then_some(d as usize));
+        }
+
+        #[test]
+        fn weights_skipped_are_below_the_minimum_probability(
+            p in 1e-12f64..1.0,
+            w in -60f64..60.0,
+        ) {
+            if w < weight_certainly_below(p) {
+                proptest::prop_assert!(crate::model::probability(w) < p);
+            }
+            // Just above the skipped range, the probability is computed and decides.
+            let edge = weight_certainly_below(p) + 2e-6;
+            proptest::prop_assert!(crate::model::probability(edge) >= p || p > 0.999_999_999);
+        }
+    }
 
     #[test]
     fn fixed_decimals_match_the_formatter() {
