@@ -26,7 +26,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use dtsen_core::{Date, Nik};
-use dtsen_link::{config::Config, data, link_releasing, write_outputs, Model};
+use dtsen_link::{config::Config, data, link_and_write, Model};
 
 pub use rules::{Entity, FieldRule, Rules};
 use table::{attr, Table};
@@ -497,8 +497,7 @@ pub fn consolidate(
             records.rows.len()
         )));
     }
-    let linkage = link_releasing(&config, &mut dataset, opts.model.clone());
-    write_outputs(&config, &dataset, &linkage, &link_dir)?;
+    let linkage = link_and_write(&config, &mut dataset, opts.model.clone(), &link_dir)?;
     let r = &linkage.report;
     let matching = serde_json::json!({
         "records": r.records,

@@ -77,7 +77,7 @@ pub struct Timings {
     pub training_ms: u64,
     /// Scoring the pairs.
     pub scoring_ms: u64,
-    /// Clustering.
+    /// Clustering (with `pairs.csv` written alongside by [`link_and_write`]).
     pub clustering_ms: u64,
 }
 
@@ -180,7 +180,7 @@ fn deterministic_rule(checks: &[DeterministicCheck], data: &Dataset, pair: &Pair
 
 /// Runs blocking, training (unless a model is given), scoring and clustering.
 pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
-    run(config, Data::Shared(data), model)
+    run(config, Data::Shared(data), model, None).0
 }
 
 /// [`link`], releasing the dataset's columns as soon as the run is done with them: the
@@ -190,7 +190,22 @@ pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
 /// reused by the later steps instead of fresh pages (≈ 2.4 ms a megabyte on a host that
 /// takes back its guests' free memory; see BENCHMARKS.md).
 pub fn link_releasing(config: &Config, data: &mut Dataset, model: Option<Model>) -> Linkage {
-    run(config, Data::Releasing(data), model)
+    run(config, Data::Releasing(data), model, None).0
+}
+
+/// [`link_releasing`], then the outputs [`write_outputs`] writes, into `out`; `pairs.csv` is
+/// written while the clustering runs (it needs only the scored pairs), on the core the
+/// union–find leaves idle.
+pub fn link_and_write(
+    config: &Config,
+    data: &mut Dataset,
+    model: Option<Model>,
+    out: &Path,
+) -> Result<Linkage, LinkError> {
+    let (linkage, pairs_written) = run(config, Data::Releasing(data), model, Some(out));
+    pairs_written?;
+    write_others(data, &linkage, out)?;
+    Ok(linkage)
 }
 
 /// The dataset of a run: borrowed, or borrowed to be released as the run goes.
@@ -218,7 +233,14 @@ impl Data<'_> {
     }
 }
 
-fn run(config: &Config, mut held: Data, model: Option<Model>) -> Linkage {
+/// The run; with `pairs_out`, `pairs.csv` is written there during the clustering, and the
+/// second value says whether that worked.
+fn run(
+    config: &Config,
+    mut held: Data,
+    model: Option<Model>,
+    pairs_out: Option<&Path>,
+) -> (Linkage, Result<(), LinkError>) {
     let mut timings = Timings::default();
     let t = Instant::now();
     let (pairs, rules) = block::candidate_pairs(config, held.get());
@@ -299,11 +321,19 @@ fn run(config: &Config, mut held: Data, model: Option<Model>) -> Linkage {
         feature: &data.features[c],
         confirmed: confirmed.as_deref(),
     });
-    let clusters = cluster::cluster(
-        data.len(),
-        &edges,
-        distinct,
-        config.clustering.bridge_min_probability,
+    let (clusters, pairs_written) = rayon::join(
+        || {
+            cluster::cluster(
+                data.len(),
+                &edges,
+                distinct,
+                config.clustering.bridge_min_probability,
+            )
+        },
+        || match pairs_out {
+            Some(out) => write_pairs(config, data, &pairs, &weights, &methods, out),
+            None => Ok(()),
+        },
     );
     timings.clustering_ms = t.elapsed().as_millis() as u64;
 
@@ -356,14 +386,17 @@ fn run(config: &Config, mut held: Data, model: Option<Model>) -> Linkage {
         trained,
         timings,
     };
-    Linkage {
-        pairs,
-        weights,
-        methods,
-        clusters,
-        model,
-        report,
-    }
+    (
+        Linkage {
+            pairs,
+            weights,
+            methods,
+            clusters,
+            model,
+            report,
+        },
+        pairs_written,
+    )
 }
 
 /// The identifier values held by the authoritative source's records (sorted), if configured.
@@ -516,16 +549,17 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> LinkError + '_ {
     }
 }
 
-/// Writes `pairs.csv` (probabilistic decisions and near misses; deterministic links too when
-/// configured), `clusters.csv`, `review.csv`, `model.json` and `link-report.json`.
-pub fn write_outputs(
+/// Writes `pairs.csv` (probabilistic decisions and near misses at or above the output
+/// probability; deterministic links too when configured) into `out`, creating it.
+fn write_pairs(
     config: &Config,
     data: &Dataset,
-    linkage: &Linkage,
+    pairs: &[Pair],
+    weights: &[f32],
+    methods: &[Method],
     out: &Path,
 ) -> Result<(), LinkError> {
     std::fs::create_dir_all(out).map_err(io(out))?;
-    // pairs.csv
     let path = out.join("pairs.csv");
     let mut w = create(&path)?;
     let mut head = String::from("left,right,method,match_weight,match_probability");
@@ -548,54 +582,80 @@ pub fn write_outputs(
             push_csv(line, id);
         }
     };
-    write_parallel(
-        &mut w,
-        linkage.pairs.len(),
-        1 << 15,
-        &path,
-        |chunk, line| {
-            for k in chunk {
-                let (p, wt, m) = (&linkage.pairs[k], linkage.weights[k], &linkage.methods[k]);
-                if matches!(m, Method::Deterministic(_)) && !all_deterministic {
-                    continue;
-                }
-                if *m == Method::None && f64::from(wt) < below {
-                    continue;
-                }
-                let prob = model::probability(f64::from(wt));
-                if *m == Method::None && prob < min {
-                    continue;
-                }
-                push_id(line, data.id(p.left as usize));
-                line.push(b',');
-                push_id(line, data.id(p.right as usize));
-                let method = match m {
-                    Method::None => "none",
-                    Method::Probabilistic => "probabilistic",
-                    Method::Deterministic(k) => config.deterministic[*k as usize].name.as_str(),
-                };
-                line.push(b',');
-                line.extend_from_slice(method.as_bytes());
-                line.push(b',');
-                push_fixed(line, f64::from(wt), 3);
-                line.push(b',');
-                push_fixed(line, prob, 6);
-                for (c, cc) in config.comparisons.iter().enumerate() {
-                    line.push(b',');
-                    line.extend_from_slice(level_names(cc.kind)[p.level(c) as usize].as_bytes());
-                }
-                line.push(b',');
-                // The rule that proposed the pair (the first whose keys it shares).
-                let first = p.rules().trailing_zeros() as usize;
-                if let Some(rule) = config.blocking.get(first) {
-                    line.extend_from_slice(rule.name.as_bytes());
-                }
-                line.push(b'\n');
+    write_parallel(&mut w, pairs.len(), 1 << 15, &path, |chunk, line| {
+        for k in chunk {
+            let (p, wt, m) = (&pairs[k], weights[k], &methods[k]);
+            if matches!(m, Method::Deterministic(_)) && !all_deterministic {
+                continue;
             }
-        },
+            if *m == Method::None && f64::from(wt) < below {
+                continue;
+            }
+            let prob = model::probability(f64::from(wt));
+            if *m == Method::None && prob < min {
+                continue;
+            }
+            push_id(line, data.id(p.left as usize));
+            line.push(b',');
+            push_id(line, data.id(p.right as usize));
+            let method = match m {
+                Method::None => "none",
+                Method::Probabilistic => "probabilistic",
+                Method::Deterministic(k) => config.deterministic[*k as usize].name.as_str(),
+            };
+            line.push(b',');
+            line.extend_from_slice(method.as_bytes());
+            line.push(b',');
+            push_fixed(line, f64::from(wt), 3);
+            line.push(b',');
+            push_fixed(line, prob, 6);
+            for (c, cc) in config.comparisons.iter().enumerate() {
+                line.push(b',');
+                line.extend_from_slice(level_names(cc.kind)[p.level(c) as usize].as_bytes());
+            }
+            line.push(b',');
+            // The rule that proposed the pair (the first whose keys it shares).
+            let first = p.rules().trailing_zeros() as usize;
+            if let Some(rule) = config.blocking.get(first) {
+                line.extend_from_slice(rule.name.as_bytes());
+            }
+            line.push(b'\n');
+        }
+    })?;
+    w.flush().map_err(io(&path))
+}
+
+/// Writes `pairs.csv`, `clusters.csv`, `review.csv`, `model.json` and `link-report.json` into
+/// `out`.
+pub fn write_outputs(
+    config: &Config,
+    data: &Dataset,
+    linkage: &Linkage,
+    out: &Path,
+) -> Result<(), LinkError> {
+    write_pairs(
+        config,
+        data,
+        &linkage.pairs,
+        &linkage.weights,
+        &linkage.methods,
+        out,
     )?;
+    write_others(data, linkage, out)
+}
+
+/// The outputs but `pairs.csv`.
+fn write_others(data: &Dataset, linkage: &Linkage, out: &Path) -> Result<(), LinkError> {
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let plain_ids = !data.ids_need_quoting();
+    let push_id = |line: &mut Vec<u8>, id: &[u8]| {
+        if plain_ids {
+            line.extend_from_slice(id);
+        } else {
+            push_csv(line, id);
+        }
+    };
     let mut line = Vec::with_capacity(256);
-    w.flush().map_err(io(&path))?;
     // clusters.csv
     let path = out.join("clusters.csv");
     let mut w = create(&path)?;

@@ -134,10 +134,22 @@ fn a_generated_regency_is_matched_with_f1_above_0_99() {
     assert_eq!(lean.clusters.cases.len(), linkage.clusters.cases.len());
     let out2 = base.join("linked-released");
     dtsen_link::write_outputs(&config, &released, &lean, &out2).expect("write");
-    for f in ["pairs.csv", "clusters.csv", "review.csv"] {
+    // So does writing pairs.csv while the clustering runs (`dtsen link run`, consolidation).
+    let mut again = load(&config, &input);
+    let out3 = base.join("linked-and-written");
+    let written =
+        dtsen_link::link_and_write(&config, &mut again, None, &out3).expect("link and write");
+    assert_eq!(written.pairs, linkage.pairs);
+    for f in ["pairs.csv", "clusters.csv", "review.csv", "model.json"] {
+        let first = std::fs::read(out.join(f)).expect("first");
         assert_eq!(
-            std::fs::read(out.join(f)).expect("first"),
+            first,
             std::fs::read(out2.join(f)).expect("second"),
+            "{f} differs"
+        );
+        assert_eq!(
+            first,
+            std::fs::read(out3.join(f)).expect("third"),
             "{f} differs"
         );
     }
