@@ -46,6 +46,12 @@ pub enum KeyFunc {
     Prefix(usize),
 }
 
+/// Whether a key's source value counts as missing: empty, `-`, `NULL`, or `0` (an identifier
+/// written as zero).
+pub(crate) fn part_missing(value: &[u8]) -> bool {
+    is_missing(value) || value == b"0"
+}
+
 impl KeyExpr {
     /// Parses `column`, `func(column)` or `prefix(column, n)`.
     pub fn parse(s: &str) -> Result<KeyExpr, LinkError> {
@@ -105,7 +111,7 @@ impl KeyExpr {
         hasher: &impl std::hash::BuildHasher,
         scratch: &mut Vec<u8>,
     ) -> u64 {
-        if is_missing(value) || value == b"0" {
+        if part_missing(value) {
             return 0;
         }
         let mut tokens = value.split(|&c| c == b' ').filter(|t| !t.is_empty());
@@ -136,7 +142,7 @@ impl KeyExpr {
 
     /// Appends the key part of `value` to `out`; false when the part is missing.
     pub fn append(&self, value: &[u8], out: &mut Vec<u8>) -> bool {
-        if is_missing(value) || value == b"0" {
+        if part_missing(value) {
             return false;
         }
         let mut tokens = value.split(|&c| c == b' ').filter(|t| !t.is_empty());

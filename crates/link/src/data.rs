@@ -11,7 +11,7 @@ use dtsen_core::date::Date;
 use dtsen_core::nik::Nik;
 use foldhash::HashMap;
 
-use crate::block::{KeyExpr, KeyFunc};
+use crate::block::{part_missing, KeyExpr, KeyFunc};
 use crate::config::{ComparisonKind, Config, Mode};
 use crate::levels::name_thresholds;
 use crate::LinkError;
@@ -1508,10 +1508,10 @@ impl Prep<'_> {
             {
                 *h = match shared.map(|k| &columns[k]) {
                     // The same bytes `KeyExpr::append` gives, hashed the same way.
-                    Some(Column::Text(_, hashes)) if field(*c) != b"0" => {
+                    Some(Column::Text(_, hashes)) if !part_missing(field(*c)) => {
                         hashes.last().copied().unwrap_or(0)
                     }
-                    Some(Column::Name { sorted_hashes, .. }) if field(*c) != b"0" => {
+                    Some(Column::Name { sorted_hashes, .. }) if !part_missing(field(*c)) => {
                         sorted_hashes.last().copied().unwrap_or(0)
                     }
                     Some(Column::Date(dates)) => match dates.last() {

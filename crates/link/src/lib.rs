@@ -202,9 +202,10 @@ pub fn link_and_write(
     model: Option<Model>,
     out: &Path,
 ) -> Result<Linkage, LinkError> {
-    let (linkage, pairs_written) = run(config, Data::Releasing(data), model, Some(out));
+    let ids = IdFormat::of(data);
+    let (linkage, pairs_written) = run(config, Data::Releasing(data), model, Some((out, ids)));
     pairs_written?;
-    write_others(data, &linkage, out)?;
+    write_others(data, &linkage, ids, out)?;
     Ok(linkage)
 }
 
@@ -239,7 +240,7 @@ fn run(
     config: &Config,
     mut held: Data,
     model: Option<Model>,
-    pairs_out: Option<&Path>,
+    pairs_out: Option<(&Path, IdFormat)>,
 ) -> (Linkage, Result<(), LinkError>) {
     let mut timings = Timings::default();
     let t = Instant::now();
@@ -331,7 +332,7 @@ fn run(
             )
         },
         || match pairs_out {
-            Some(out) => write_pairs(config, data, &pairs, &weights, &methods, out),
+            Some((out, ids)) => write_pairs(config, data, &pairs, &weights, &methods, ids, out),
             None => Ok(()),
         },
     );
@@ -557,6 +558,7 @@ fn write_pairs(
     pairs: &[Pair],
     weights: &[f32],
     methods: &[Method],
+    ids: IdFormat,
     out: &Path,
 ) -> Result<(), LinkError> {
     std::fs::create_dir_all(out).map_err(io(out))?;
@@ -573,15 +575,6 @@ fn write_pairs(
     // Most candidate pairs are skipped without computing a probability.
     let below = weight_certainly_below(min);
     let all_deterministic = config.model.output_deterministic_pairs;
-    // Ids are written as they are unless one of them needs quoting (checked once).
-    let plain_ids = !data.ids_need_quoting();
-    let push_id = |line: &mut Vec<u8>, id: &[u8]| {
-        if plain_ids {
-            line.extend_from_slice(id);
-        } else {
-            push_csv(line, id);
-        }
-    };
     write_parallel(&mut w, pairs.len(), 1 << 15, &path, |chunk, line| {
         for k in chunk {
             let (p, wt, m) = (&pairs[k], weights[k], &methods[k]);
@@ -595,9 +588,9 @@ fn write_pairs(
             if *m == Method::None && prob < min {
                 continue;
             }
-            push_id(line, data.id(p.left as usize));
+            ids.push(line, data.id(p.left as usize));
             line.push(b',');
-            push_id(line, data.id(p.right as usize));
+            ids.push(line, data.id(p.right as usize));
             let method = match m {
                 Method::None => "none",
                 Method::Probabilistic => "probabilistic",
@@ -633,28 +626,50 @@ pub fn write_outputs(
     linkage: &Linkage,
     out: &Path,
 ) -> Result<(), LinkError> {
+    let ids = IdFormat::of(data);
     write_pairs(
         config,
         data,
         &linkage.pairs,
         &linkage.weights,
         &linkage.methods,
+        ids,
         out,
     )?;
-    write_others(data, linkage, out)
+    write_others(data, linkage, ids, out)
 }
 
-/// The outputs but `pairs.csv`.
-fn write_others(data: &Dataset, linkage: &Linkage, out: &Path) -> Result<(), LinkError> {
-    std::fs::create_dir_all(out).map_err(io(out))?;
-    let plain_ids = !data.ids_need_quoting();
-    let push_id = |line: &mut Vec<u8>, id: &[u8]| {
-        if plain_ids {
+/// How ids are written: as they are, unless one of them needs CSV quoting (checked once a
+/// dataset, not once an id).
+#[derive(Clone, Copy)]
+struct IdFormat {
+    plain: bool,
+}
+
+impl IdFormat {
+    fn of(data: &Dataset) -> IdFormat {
+        IdFormat {
+            plain: !data.ids_need_quoting(),
+        }
+    }
+
+    fn push(self, line: &mut Vec<u8>, id: &[u8]) {
+        if self.plain {
             line.extend_from_slice(id);
         } else {
             push_csv(line, id);
         }
-    };
+    }
+}
+
+/// The outputs but `pairs.csv`.
+fn write_others(
+    data: &Dataset,
+    linkage: &Linkage,
+    ids: IdFormat,
+    out: &Path,
+) -> Result<(), LinkError> {
+    std::fs::create_dir_all(out).map_err(io(out))?;
     let mut line = Vec::with_capacity(256);
     // clusters.csv
     let path = out.join("clusters.csv");
@@ -662,9 +677,9 @@ fn write_others(data: &Dataset, linkage: &Linkage, out: &Path) -> Result<(), Lin
     w.write_all(b"id,cluster,review\n").map_err(io(&path))?;
     write_parallel(&mut w, data.len(), 1 << 16, &path, |chunk, line| {
         for i in chunk {
-            push_id(line, data.id(i));
+            ids.push(line, data.id(i));
             line.push(b',');
-            push_id(line, data.id(linkage.clusters.cluster[i] as usize));
+            ids.push(line, data.id(linkage.clusters.cluster[i] as usize));
             line.push(b',');
             let r = linkage.clusters.review[i];
             if r != 0 {
