@@ -310,7 +310,20 @@ impl Person<'_> {
     }
 }
 
-/// Converts one row. Returns where it went, or why it is rejected.
+/// Where the rows of a source go.
+pub fn target(kind: SourceKind) -> Target {
+    match kind {
+        SourceKind::Siak | SourceKind::RegsosekAnggota | SourceKind::Dtks | SourceKind::P3ke => {
+            Target::Persons
+        }
+        SourceKind::RegsosekKeluarga => Target::Families,
+        SourceKind::Asn | SourceKind::Pln | SourceKind::BpjsPbi => Target::Lists,
+        SourceKind::Susenas => Target::Survey,
+    }
+}
+
+/// Converts one row, appending it to `out` (the file [`target`] names), or says why it is
+/// rejected (then `out` may hold part of it: the caller truncates).
 pub fn convert(
     kind: SourceKind,
     row: &Row,
@@ -318,7 +331,7 @@ pub fn convert(
     ctx: &Ctx,
     w: &mut Warnings,
     out: &mut Vec<u8>,
-) -> Result<Target, Reject> {
+) -> Result<(), Reject> {
     for (name, i) in &row.map.must {
         let v = i.map(|i| row.fields.get(i)).unwrap_or("");
         if dtsen_core::is_missing_id(v) && !(*name == "pengeluaran_per_kapita" && v == "0") {
@@ -534,7 +547,7 @@ fn siak(
     ctx: &Ctx,
     w: &mut Warnings,
     out: &mut Vec<u8>,
-) -> Result<Target, Reject> {
+) -> Result<(), Reject> {
     use schema::SIAK_COLS as S;
     let mut p = Person {
         nik_text: row.at(col!(S, "NIK")),
@@ -605,7 +618,7 @@ fn siak(
     extras(row, &mut a);
     p.attrs = a;
     p.write(ctx, "siak", line, w, out);
-    Ok(Target::Persons)
+    Ok(())
 }
 
 fn regsosek_member(
@@ -614,7 +627,7 @@ fn regsosek_member(
     ctx: &Ctx,
     w: &mut Warnings,
     out: &mut Vec<u8>,
-) -> Result<Target, Reject> {
+) -> Result<(), Reject> {
     use schema::REGSOSEK_ANGGOTA_COLS as S;
     let mut p = Person {
         family_key: row.at(col!(S, "id_keluarga")),
@@ -697,7 +710,7 @@ fn regsosek_member(
     }
     p.attrs = a;
     p.write(ctx, "regsosek_anggota", line, w, out);
-    Ok(Target::Persons)
+    Ok(())
 }
 
 /// Regsosek family items carried as typed columns of `families.tsv`, with their code lists
@@ -753,7 +766,7 @@ fn regsosek_family(
     ctx: &Ctx,
     w: &mut Warnings,
     out: &mut Vec<u8>,
-) -> Result<Target, Reject> {
+) -> Result<(), Reject> {
     use schema::REGSOSEK_KELUARGA_COLS as S;
     let region = values::region_parts(
         row.at(col!(S, "r101")),
@@ -850,7 +863,7 @@ fn regsosek_family(
     out.push(b'\t');
     out.extend_from_slice(a.as_bytes());
     out.push(b'\n');
-    Ok(Target::Families)
+    Ok(())
 }
 
 fn dtks(
@@ -859,7 +872,7 @@ fn dtks(
     ctx: &Ctx,
     w: &mut Warnings,
     out: &mut Vec<u8>,
-) -> Result<Target, Reject> {
+) -> Result<(), Reject> {
     use schema::DTKS_COLS as S;
     let mut p = Person {
         source_id: row.at(col!(S, "IDDTKS")),
@@ -934,7 +947,7 @@ fn dtks(
     extras(row, &mut a);
     p.attrs = a;
     p.write(ctx, "dtks", line, w, out);
-    Ok(Target::Persons)
+    Ok(())
 }
 
 fn p3ke(
@@ -943,7 +956,7 @@ fn p3ke(
     ctx: &Ctx,
     w: &mut Warnings,
     out: &mut Vec<u8>,
-) -> Result<Target, Reject> {
+) -> Result<(), Reject> {
     use schema::P3KE_COLS as S;
     let mut p = Person {
         family_key: row.at(col!(S, "ID_KELUARGA_P3KE")),
@@ -1013,7 +1026,7 @@ fn p3ke(
     extras(row, &mut a);
     p.attrs = a;
     p.write(ctx, "p3ke", line, w, out);
-    Ok(Target::Persons)
+    Ok(())
 }
 
 fn list(
@@ -1023,7 +1036,7 @@ fn list(
     ctx: &Ctx,
     w: &mut Warnings,
     out: &mut Vec<u8>,
-) -> Result<Target, Reject> {
+) -> Result<(), Reject> {
     let nik_text = row.get("NIK");
     let nik = read_nik(nik_text, ctx, w);
     let mut a = Attrs::default();
@@ -1083,7 +1096,7 @@ fn list(
     out.push(b'\t');
     out.extend_from_slice(a.as_bytes());
     out.push(b'\n');
-    Ok(Target::Lists)
+    Ok(())
 }
 
 /// Susenas rows are written as they are (all columns, in header order) once their numbers
@@ -1094,7 +1107,7 @@ fn survey(
     ctx: &Ctx,
     w: &mut Warnings,
     out: &mut Vec<u8>,
-) -> Result<Target, Reject> {
+) -> Result<(), Reject> {
     let positive = |name: &str| {
         row.get(name)
             .parse::<f64>()
@@ -1138,7 +1151,7 @@ fn survey(
     out.push(b'\t');
     w.write(out);
     out.push(b'\n');
-    Ok(Target::Survey)
+    Ok(())
 }
 
 /// Unknown columns are kept as raw attributes.

@@ -210,7 +210,9 @@ impl Outputs {
                 path: path.clone(),
                 source: e,
             })?;
-            let mut w = BufWriter::with_capacity(1 << 20, f);
+            // Small: a converted chunk (hundreds of kilobytes) is larger and goes straight to
+            // the file instead of being copied into the buffer first.
+            let mut w = BufWriter::with_capacity(1 << 16, f);
             if !header.is_empty() {
                 writeln!(w, "{header}").map_err(|e| IngestError::Output {
                     path: path.clone(),
@@ -513,6 +515,12 @@ fn read_source(
         .to_owned();
     let job = Job {
         spec,
+        out: match convert::target(spec.kind) {
+            Target::Persons => OUT_PERSONS,
+            Target::Families => OUT_FAMILIES,
+            Target::Lists => OUT_LISTS,
+            Target::Survey => OUT_SURVEY,
+        },
         map: &map,
         sep,
         enc,
@@ -566,6 +574,8 @@ fn read_source(
 /// Everything a worker needs to convert records of one file.
 struct Job<'a> {
     spec: &'static Spec,
+    /// The output file its rows go to.
+    out: usize,
     map: &'a HeaderMap,
     sep: char,
     enc: Encoding,
@@ -622,16 +632,27 @@ fn convert_chunk(
     pool: &std::sync::Mutex<Vec<Vec<u8>>>,
 ) -> Part {
     let mut part = Part::default();
-    part.outs[OUT_PERSONS] = Outputs::buffer(pool);
+    let out = &mut part.outs[job.out];
+    *out = Outputs::buffer(pool);
     let bytes: usize = chunk.iter().map(|r| r.end - r.start).sum();
-    part.outs[OUT_PERSONS].reserve(bytes * 2);
+    out.reserve(bytes * 2);
     let mut fields = Fields::default();
+    // The chunk's records lie one after another in the block: checked as UTF-8 in one go
+    // (lines start after a line break, so each is then valid on its own); a chunk that is
+    // not is decoded line by line.
+    let span = match (chunk.first(), chunk.last()) {
+        (Some(first), Some(last)) => first.start..last.end,
+        _ => 0..0,
+    };
+    let text = std::str::from_utf8(&block.data[span.clone()]).ok();
     for rec in chunk {
+        let line = text.and_then(|t| t.get(rec.start - span.start..rec.end - span.start));
         one(
             job,
             rec.line,
             rec.lines,
             block.bytes(rec),
+            line,
             rec.too_long,
             &mut fields,
             &mut part,
@@ -641,11 +662,13 @@ fn convert_chunk(
 }
 
 /// Converts one record; a joined record that does not parse is taken apart line by line.
+#[allow(clippy::too_many_arguments)]
 fn one(
     job: &Job,
     line: u64,
     lines: u32,
     bytes: &[u8],
+    utf8: Option<&str>,
     too_long: bool,
     fields: &mut Fields,
     part: &mut Part,
@@ -661,7 +684,10 @@ fn one(
         );
         return;
     }
-    let (text, fell_back) = decode::decode(bytes, job.enc);
+    let (text, fell_back) = match utf8 {
+        Some(t) => (std::borrow::Cow::Borrowed(t), false),
+        None => decode::decode(bytes, job.enc),
+    };
     if text.trim().is_empty() {
         return; // blank lines are not records
     }
@@ -696,7 +722,7 @@ fn one(
         );
         for (k, piece) in pieces.enumerate() {
             let piece = piece.strip_suffix(b"\r").unwrap_or(piece);
-            one(job, line + 1 + k as u64, 1, piece, false, fields, part);
+            one(job, line + 1 + k as u64, 1, piece, None, false, fields, part);
         }
         return;
     }
@@ -747,30 +773,17 @@ fn one(
         map: job.map,
         spec: job.spec,
     };
-    let mut buf = std::mem::take(&mut part.outs[OUT_PERSONS]);
-    let before = buf.len();
-    let res = convert::convert(job.spec.kind, &row, line, job.ctx, &mut w, &mut buf);
-    match res {
-        Ok(target) => {
+    let out = &mut part.outs[job.out];
+    let before = out.len();
+    match convert::convert(job.spec.kind, &row, line, job.ctx, &mut w, out) {
+        Ok(()) => {
             part.accepted += 1;
             for x in &w.0 {
                 *part.warnings.entry(x).or_default() += 1;
             }
-            let i = match target {
-                Target::Persons => OUT_PERSONS,
-                Target::Families => OUT_FAMILIES,
-                Target::Lists => OUT_LISTS,
-                Target::Survey => OUT_SURVEY,
-            };
-            if i != OUT_PERSONS {
-                part.outs[i].extend_from_slice(&buf[before..]);
-                buf.truncate(before);
-            }
-            part.outs[OUT_PERSONS] = buf;
         }
         Err((code, msg)) => {
-            buf.truncate(before);
-            part.outs[OUT_PERSONS] = buf;
+            out.truncate(before);
             part.read -= 1;
             reject(job, part, line, bytes, code, msg);
         }

@@ -17,6 +17,10 @@ pub struct Vocab {
 #[derive(Default)]
 pub struct List {
     by_key: foldhash::HashMap<Box<str>, u16>,
+    /// The labels and aliases exactly as the tables write them (and in upper case), each
+    /// with the code its key has: files mostly carry these very texts, found without
+    /// building a key.
+    by_text: foldhash::HashMap<Box<str>, u16>,
     /// The list's own codes as a bit set (empty: a list of aliases only, which accepts any).
     bits: Vec<u64>,
 }
@@ -24,6 +28,14 @@ pub struct List {
 impl List {
     /// The code of `text`, if known.
     pub fn code(&self, text: &str) -> Option<u16> {
+        if let Some(&code) = self.by_text.get(text) {
+            return Some(code);
+        }
+        self.code_by_key(text)
+    }
+
+    /// The code of `text` found by its key alone.
+    fn code_by_key(&self, text: &str) -> Option<u16> {
         // The key (upper-case letters and digits) is built on the stack for ASCII text.
         let mut buf = [0u8; 96];
         let mut n = 0;
@@ -59,12 +71,16 @@ impl Vocab {
         V.get_or_init(|| {
             let book = CodeBook::official();
             let mut lists: foldhash::HashMap<String, List> = foldhash::HashMap::default();
+            // Every text each list was given, for `by_text`.
+            let mut texts: Vec<(String, String)> = Vec::new();
             for name in book.names() {
                 let list = lists.entry(name.to_owned()).or_default();
                 if let Some(l) = book.list(name) {
                     for e in l.entries() {
                         list.by_key.insert(label_key(&e.label_id).into(), e.code);
                         list.by_key.insert(label_key(&e.label_en).into(), e.code);
+                        texts.push((name.to_owned(), e.label_id.clone()));
+                        texts.push((name.to_owned(), e.label_en.clone()));
                         let c = usize::from(e.code);
                         if list.bits.len() <= c / 64 {
                             list.bits.resize(c / 64 + 1, 0);
@@ -83,6 +99,20 @@ impl Vocab {
                 };
                 let list = lists.entry(parts[0].trim().to_owned()).or_default();
                 list.by_key.insert(label_key(parts[1]).into(), code);
+                texts.push((parts[0].trim().to_owned(), parts[1].to_owned()));
+            }
+            // After every key is in: a text finds what its key finds, whatever the order
+            // the tables gave.
+            for (name, text) in texts {
+                let Some(list) = lists.get_mut(&name) else {
+                    continue;
+                };
+                let text = text.trim();
+                for t in [text.to_owned(), text.to_uppercase()] {
+                    if let Some(&code) = list.by_key.get(label_key(&t).as_str()) {
+                        list.by_text.insert(t.into(), code);
+                    }
+                }
             }
             Vocab { lists }
         })
@@ -355,6 +385,41 @@ pub fn date(text: &str, layout: DateLayout) -> Result<Option<PartialDate>, DateI
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_label_found_as_written_has_the_code_its_key_has() {
+        let v = Vocab::official();
+        let mut texts = 0;
+        for list in v.lists.values() {
+            for (text, &code) in &list.by_text {
+                assert_eq!(list.code_by_key(text), Some(code), "{text}");
+                // In lower case or padded it is found by its key, to the same code.
+                assert_eq!(list.code(&text.to_lowercase()), Some(code), "{text}");
+                assert_eq!(list.code(&format!(" {text}.")), Some(code), "{text}");
+                texts += 1;
+            }
+        }
+        assert!(texts > 100, "{texts} texts");
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_finds_what_its_key_finds(i in 0usize..10_000, case in 0u8..3, junk in "[ .,/-]{0,2}") {
+            let v = Vocab::official();
+            let all: Vec<(&List, &str)> = v
+                .lists
+                .values()
+                .flat_map(|l| l.by_text.keys().map(move |t| (l, &**t)))
+                .collect();
+            let (list, text) = all[i % all.len()];
+            let text = match case {
+                0 => text.to_owned(),
+                1 => text.to_lowercase(),
+                _ => format!("{junk}{text}{junk}"),
+            };
+            prop_assert_eq!(list.code(&text), list.code_by_key(&text));
+        }
+    }
 
     #[test]
     fn sexes_read_from_every_convention() {
