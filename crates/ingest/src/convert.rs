@@ -115,6 +115,18 @@ fn has_control(b: &[u8]) -> bool {
     words.remainder().iter().any(|&c| c < 0x20)
 }
 
+/// Writes a valid NIK or KK: its text when that is already the sixteen digits the number
+/// writes (nearly always), else the number.
+#[inline]
+fn write_id(out: &mut Vec<u8>, text: &str, write: impl FnOnce(&mut Vec<u8>)) {
+    let b = text.as_bytes();
+    if b.len() == 16 && b.iter().all(u8::is_ascii_digit) {
+        out.extend_from_slice(b);
+    } else {
+        write(out);
+    }
+}
+
 /// Attributes as `key=value;key=value` (`;` and `=` inside values become spaces).
 #[derive(Default)]
 pub struct Attrs {
@@ -234,14 +246,14 @@ impl Person<'_> {
         }
         out.push(b'\t');
         match self.nik {
-            Some(NikStatus::Valid(n)) => n.write(out),
+            Some(NikStatus::Valid(n)) => write_id(out, self.nik_text, |o| n.write(o)),
             _ => tsv(out, self.nik_text),
         }
         out.push(b'\t');
         out.extend_from_slice(self.nik.map(|n| n.label()).unwrap_or("missing").as_bytes());
         out.push(b'\t');
         match self.kk {
-            Some(KkStatus::Valid(k)) => k.write(out),
+            Some(KkStatus::Valid(k)) => write_id(out, self.kk_text, |o| k.write(o)),
             _ => tsv(out, self.kk_text),
         }
         out.push(b'\t');
@@ -822,7 +834,7 @@ fn regsosek_family(
     tsv(out, row.at(col!(S, "id_keluarga")));
     out.push(b'\t');
     match kk {
-        KkStatus::Valid(k) => k.write(out),
+        KkStatus::Valid(k) => write_id(out, kk_text, |o| k.write(o)),
         _ => tsv(out, kk_text),
     }
     out.push(b'\t');
@@ -1082,7 +1094,7 @@ fn list(
     tsv(out, key);
     out.push(b'\t');
     match nik {
-        NikStatus::Valid(n) => n.write(out),
+        NikStatus::Valid(n) => write_id(out, nik_text, |o| n.write(o)),
         _ => tsv(out, nik_text),
     }
     out.push(b'\t');

@@ -644,14 +644,24 @@ fn convert_chunk(
         (Some(first), Some(last)) => first.start..last.end,
         _ => 0..0,
     };
-    let text = std::str::from_utf8(&block.data[span.clone()]).ok();
+    // Likewise for NUL bytes and quotes: most chunks have neither.
+    let bytes = &block.data[span.clone()];
+    let text = if memchr::memchr(0, bytes).is_none() {
+        std::str::from_utf8(bytes).ok()
+    } else {
+        None
+    };
+    let quotes = memchr::memchr(b'"', bytes).is_some();
     for rec in chunk {
-        let line = text.and_then(|t| t.get(rec.start - span.start..rec.end - span.start));
+        let line = Line {
+            bytes: block.bytes(rec),
+            text: text.and_then(|t| t.get(rec.start - span.start..rec.end - span.start)),
+            quotes,
+        };
         one(
             job,
             rec.line,
             rec.lines,
-            block.bytes(rec),
             line,
             rec.too_long,
             &mut fields,
@@ -662,17 +672,37 @@ fn convert_chunk(
 }
 
 /// Converts one record; a joined record that does not parse is taken apart line by line.
-#[allow(clippy::too_many_arguments)]
+/// A record's bytes, with what its chunk already knows about them.
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    bytes: &'a [u8],
+    /// The text, when it is known to be valid UTF-8 without NUL bytes.
+    text: Option<&'a str>,
+    /// Whether it may hold a quote (false: it holds none).
+    quotes: bool,
+}
+
+impl<'a> Line<'a> {
+    /// Bytes nothing is known about yet.
+    fn raw(bytes: &'a [u8]) -> Line<'a> {
+        Line {
+            bytes,
+            text: None,
+            quotes: true,
+        }
+    }
+}
+
 fn one(
     job: &Job,
     line: u64,
     lines: u32,
-    bytes: &[u8],
-    utf8: Option<&str>,
+    raw: Line,
     too_long: bool,
     fields: &mut Fields,
     part: &mut Part,
 ) {
+    let bytes = raw.bytes;
     if too_long {
         reject(
             job,
@@ -684,14 +714,14 @@ fn one(
         );
         return;
     }
-    let (text, fell_back) = match utf8 {
+    let (text, fell_back) = match raw.text {
         Some(t) => (std::borrow::Cow::Borrowed(t), false),
         None => decode::decode(bytes, job.enc),
     };
     if text.trim().is_empty() {
         return; // blank lines are not records
     }
-    if memchr::memchr(0, text.as_bytes()).is_some() {
+    if raw.text.is_none() && memchr::memchr(0, text.as_bytes()).is_some() {
         reject(
             job,
             part,
@@ -702,7 +732,11 @@ fn one(
         );
         return;
     }
-    let split = fields.split(&text, job.sep);
+    let split = fields.split_known(
+        &text,
+        job.sep,
+        raw.quotes && memchr::memchr(b'"', text.as_bytes()).is_some(),
+    );
     let width_ok = split.is_ok()
         && (fields.len() == job.map.width
             || (fields.len() > job.map.width
@@ -722,7 +756,7 @@ fn one(
         );
         for (k, piece) in pieces.enumerate() {
             let piece = piece.strip_suffix(b"\r").unwrap_or(piece);
-            one(job, line + 1 + k as u64, 1, piece, None, false, fields, part);
+            one(job, line + 1 + k as u64, 1, Line::raw(piece), false, fields, part);
         }
         return;
     }

@@ -295,12 +295,18 @@ impl Fields {
     /// Splits `line` by `sep` into these fields (reusing the buffers). Works on bytes: the
     /// separator and the quote are ASCII, and UTF-8 never uses ASCII bytes inside a character.
     pub fn split(&mut self, line: &str, sep: char) -> Result<(), SplitError> {
+        self.split_known(line, sep, memchr::memchr(b'"', line.as_bytes()).is_some())
+    }
+
+    /// [`Fields::split`] when the caller knows whether the line holds a quote (`quotes`
+    /// false: it holds none).
+    pub fn split_known(&mut self, line: &str, sep: char, quotes: bool) -> Result<(), SplitError> {
         self.text.clear();
         self.starts.clear();
         self.ends.clear();
         let sep = sep as u8;
         let b = line.as_bytes();
-        if memchr::memchr(b'"', b).is_none() {
+        if !quotes {
             self.text.push_str(line);
             self.starts.push(0);
             // Eight bytes at a time: lines are short, so a word-at-a-time scan beats both a

@@ -222,3 +222,33 @@ proptest! {
         prop_assert_eq!(sr.read, sr.accepted + sr.rejected);
     }
 }
+
+#[test]
+fn what_a_chunk_holds_is_seen_in_every_chunk() {
+    // Records are checked a chunk at a time for UTF-8, NUL bytes and quotes; a quoted comma,
+    // a Windows-1252 byte and a NUL far from the file's start must each still be seen.
+    let mut text = format!("{SIAK_HEADER}\n").into_bytes();
+    for k in 0..9000 {
+        let row = match k {
+            3001 => SIAK_ROW.replace("SITI AMINAH", "\"AMINAH, SITI\""),
+            5002 => SIAK_ROW.replace("SITI AMINAH", "MA\u{92}RUF"),
+            7003 => SIAK_ROW.replace("SITI AMINAH", "SITI\u{0}AMINAH"),
+            _ => SIAK_ROW.to_owned(),
+        };
+        let mut bytes = row.into_bytes();
+        if k == 5002 {
+            // The character written as the single Windows-1252 byte, not as UTF-8.
+            let at = bytes
+                .windows(2)
+                .position(|w| w == [0xC2, 0x92])
+                .expect("the marker");
+            bytes.splice(at..at + 2, [0x92]);
+        }
+        text.extend_from_slice(&bytes);
+        text.push(b'\n');
+    }
+    let (_, sr) = run("chunks", "siak_penduduk.csv", &text);
+    assert_eq!((sr.accepted, sr.rejected), (8999, 1), "{:?}", sr.rejects_by_reason);
+    assert_eq!(rejects(&sr, "binary_data"), 1);
+    assert_eq!(sr.warnings_by_reason.get("encoding_fallback"), Some(&1));
+}
