@@ -264,12 +264,12 @@ pub enum SplitError {
     TextAfterQuote,
 }
 
-/// Fields of one record: unescaped text in one buffer, with the field boundaries.
+/// Fields of one record: unescaped text in one buffer, each field followed by one separator
+/// byte, and where each field ends (the next starts one byte later).
 #[derive(Debug, Default)]
 pub struct Fields {
     text: String,
-    starts: Vec<usize>,
-    ends: Vec<usize>,
+    ends: Vec<u32>,
 }
 
 impl Fields {
@@ -284,13 +284,14 @@ impl Fields {
     /// Field `i`, trimmed; empty if out of range.
     #[inline]
     pub fn get(&self, i: usize) -> &str {
-        if i >= self.ends.len() {
+        let Some(&end) = self.ends.get(i) else {
             return "";
-        }
-        // Ranges were trimmed when the line was split.
-        self.text
-            .get(self.starts[i]..self.ends[i])
-            .unwrap_or_default()
+        };
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1] as usize + 1,
+        };
+        trimmed(&self.text, start, end as usize)
     }
     /// Splits `line` by `sep` into these fields (reusing the buffers). Works on bytes: the
     /// separator and the quote are ASCII, and UTF-8 never uses ASCII bytes inside a character.
@@ -302,13 +303,12 @@ impl Fields {
     /// false: it holds none).
     pub fn split_known(&mut self, line: &str, sep: char, quotes: bool) -> Result<(), SplitError> {
         self.text.clear();
-        self.starts.clear();
         self.ends.clear();
         let sep = sep as u8;
         let b = line.as_bytes();
         if !quotes {
+            // The line itself: fields already end at their separators.
             self.text.push_str(line);
-            self.starts.push(0);
             // Eight bytes at a time: lines are short, so a word-at-a-time scan beats both a
             // byte loop and a vector search set up per separator.
             let pattern = u64::from(sep) * 0x0101_0101_0101_0101;
@@ -322,8 +322,7 @@ impl Fields {
                     let i = base + (hits.trailing_zeros() / 8) as usize;
                     // The borrow trick can flag a byte after a real match: check it.
                     if b[i] == sep {
-                        self.ends.push(i);
-                        self.starts.push(i + 1);
+                        self.ends.push(i as u32);
                     }
                     hits &= hits - 1;
                 }
@@ -331,63 +330,49 @@ impl Fields {
             }
             for (k, &c) in words.remainder().iter().enumerate() {
                 if c == sep {
-                    self.ends.push(base + k);
-                    self.starts.push(base + k + 1);
+                    self.ends.push((base + k) as u32);
                 }
             }
-            self.ends.push(b.len());
-            self.trim_ranges();
+            self.ends.push(b.len() as u32);
             return Ok(());
         }
         let mut out: Vec<u8> = std::mem::take(&mut self.text).into_bytes();
         let result = split_quoted(b, sep, &mut out, &mut self.ends);
-        self.starts.push(0);
-        for k in 1..self.ends.len() {
-            self.starts.push(self.ends[k - 1]);
-        }
-        self.starts.truncate(self.ends.len());
         // Only whole UTF-8 sequences were copied, so the text stays valid UTF-8.
         self.text = String::from_utf8(out).unwrap_or_default();
-        if result.is_ok() {
-            self.trim_ranges();
-        }
         result
     }
 }
 
-impl Fields {
-    /// Narrows every field's range to its trimmed text (ASCII whitespace fast; other Unicode
-    /// whitespace, such as a no-break space from an Excel export, when an end is not ASCII).
-    fn trim_ranges(&mut self) {
-        let b = self.text.as_bytes();
-        for (s, e) in self.starts.iter_mut().zip(self.ends.iter_mut()) {
-            // Most fields have nothing to trim: one look at each end.
-            if *s == *e || (b[*s] > b' ' && b[*s] < 0x80 && b[*e - 1] > b' ' && b[*e - 1] < 0x80) {
-                continue;
-            }
-            while *s < *e && b[*s].is_ascii_whitespace() {
-                *s += 1;
-            }
-            while *e > *s && b[*e - 1].is_ascii_whitespace() {
-                *e -= 1;
-            }
-            if *s < *e && (b[*s] >= 0x80 || b[*e - 1] >= 0x80) {
-                if let Some(field) = self.text.get(*s..*e) {
-                    let t = field.trim();
-                    let lead = field.len() - field.trim_start().len();
-                    *s += lead;
-                    *e = *s + t.len();
-                }
-            }
+/// `text[start..end]` trimmed (ASCII whitespace fast; other Unicode whitespace, such as a
+/// no-break space from an Excel export, when an end is not ASCII).
+#[inline]
+fn trimmed(text: &str, mut start: usize, mut end: usize) -> &str {
+    let b = text.as_bytes();
+    if end > b.len() || start >= end {
+        return "";
+    }
+    // Most fields have nothing to trim: one look at each end.
+    let plain = |c: u8| c > b' ' && c < 0x80;
+    if !(plain(b[start]) && plain(b[end - 1])) {
+        while start < end && b[start].is_ascii_whitespace() {
+            start += 1;
+        }
+        while end > start && b[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        if start < end && (b[start] >= 0x80 || b[end - 1] >= 0x80) {
+            return text.get(start..end).unwrap_or_default().trim();
         }
     }
+    text.get(start..end).unwrap_or_default()
 }
 
 fn split_quoted(
     b: &[u8],
     sep: u8,
     out: &mut Vec<u8>,
-    ends: &mut Vec<usize>,
+    ends: &mut Vec<u32>,
 ) -> Result<(), SplitError> {
     let mut i = 0;
     loop {
@@ -418,11 +403,12 @@ fn split_quoted(
             }
             match b.get(i) {
                 None => {
-                    ends.push(out.len());
+                    ends.push(out.len() as u32);
                     return Ok(());
                 }
                 Some(&c) if c == sep => {
-                    ends.push(out.len());
+                    ends.push(out.len() as u32);
+                    out.push(sep);
                     i += 1;
                 }
                 Some(_) => return Err(SplitError::TextAfterQuote),
@@ -432,11 +418,12 @@ fn split_quoted(
             loop {
                 match b.get(i) {
                     None => {
-                        ends.push(out.len());
+                        ends.push(out.len() as u32);
                         return Ok(());
                     }
                     Some(&c) if c == sep => {
-                        ends.push(out.len());
+                        ends.push(out.len() as u32);
+                        out.push(sep);
                         i += 1;
                         break;
                     }
