@@ -219,7 +219,24 @@ struct Person<'a> {
 }
 
 impl Person<'_> {
-    fn write(&self, ctx: &Ctx, source: &str, line: u64, w: &mut Warnings, out: &mut Vec<u8>) {
+    /// Writes the record; `clean`: its row holds no control character, so its texts (and
+    /// what standardising makes of them) go into the file as they are.
+    fn write(
+        &self,
+        ctx: &Ctx,
+        clean: bool,
+        source: &str,
+        line: u64,
+        w: &mut Warnings,
+        out: &mut Vec<u8>,
+    ) {
+        let tsv = |out: &mut Vec<u8>, s: &str| {
+            if clean {
+                out.extend_from_slice(s.as_bytes());
+            } else {
+                tsv(out, s);
+            }
+        };
         // Most names are already standard: then skip building a copy.
         let std = (!ctx.names.is_standard(self.name)).then(|| ctx.names.standardise(self.name));
         let std_name = std.as_ref().map_or(self.name, |s| s.name.as_str());
@@ -629,7 +646,7 @@ fn siak(
     a.add("tgl_update", row.at(col!(S, "TGL_UPDATE")));
     extras(row, &mut a);
     p.attrs = a;
-    p.write(ctx, "siak", line, w, out);
+    p.write(ctx, row.fields.clean(), "siak", line, w, out);
     Ok(())
 }
 
@@ -721,7 +738,7 @@ fn regsosek_member(
         }
     }
     p.attrs = a;
-    p.write(ctx, "regsosek_anggota", line, w, out);
+    p.write(ctx, row.fields.clean(), "regsosek_anggota", line, w, out);
     Ok(())
 }
 
@@ -958,7 +975,7 @@ fn dtks(
     }
     extras(row, &mut a);
     p.attrs = a;
-    p.write(ctx, "dtks", line, w, out);
+    p.write(ctx, row.fields.clean(), "dtks", line, w, out);
     Ok(())
 }
 
@@ -1037,7 +1054,7 @@ fn p3ke(
     }
     extras(row, &mut a);
     p.attrs = a;
-    p.write(ctx, "p3ke", line, w, out);
+    p.write(ctx, row.fields.clean(), "p3ke", line, w, out);
     Ok(())
 }
 

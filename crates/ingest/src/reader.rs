@@ -270,6 +270,8 @@ pub enum SplitError {
 pub struct Fields {
     text: String,
     ends: Vec<u32>,
+    /// No byte of the line is a control character (below 0x20).
+    clean: bool,
 }
 
 impl Fields {
@@ -293,6 +295,11 @@ impl Fields {
         };
         trimmed(&self.text, start, end as usize)
     }
+    /// Whether no field holds a control character (tab, line break, ...): then a field can
+    /// be written into a TSV file as it is.
+    pub fn clean(&self) -> bool {
+        self.clean
+    }
     /// Splits `line` by `sep` into these fields (reusing the buffers). Works on bytes: the
     /// separator and the quote are ASCII, and UTF-8 never uses ASCII bytes inside a character.
     pub fn split(&mut self, line: &str, sep: char) -> Result<(), SplitError> {
@@ -314,9 +321,14 @@ impl Fields {
             let pattern = u64::from(sep) * 0x0101_0101_0101_0101;
             let mut base = 0;
             let mut words = b.chunks_exact(8);
+            // Control characters are looked for in the same pass: a byte below 0x20 makes
+            // `w - 0x20..` borrow into its high bit while its own high bit is clear (exact
+            // for the lowest such byte, which is all a yes/no needs).
+            let mut controls = 0u64;
             for w in words.by_ref() {
-                let x =
-                    u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ pattern;
+                let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                controls |= w.wrapping_sub(0x2020_2020_2020_2020) & !w & 0x8080_8080_8080_8080;
+                let x = w ^ pattern;
                 let mut hits = x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080;
                 while hits != 0 {
                     let i = base + (hits.trailing_zeros() / 8) as usize;
@@ -332,10 +344,16 @@ impl Fields {
                 if c == sep {
                     self.ends.push((base + k) as u32);
                 }
+                if c < 0x20 {
+                    controls = 1;
+                }
             }
             self.ends.push(b.len() as u32);
+            self.clean = controls == 0;
             return Ok(());
         }
+        // Quoted fields may hold line breaks: written with the full check.
+        self.clean = false;
         let mut out: Vec<u8> = std::mem::take(&mut self.text).into_bytes();
         let result = split_quoted(b, sep, &mut out, &mut self.ends);
         // Only whole UTF-8 sequences were copied, so the text stays valid UTF-8.
@@ -500,8 +518,31 @@ mod tests {
         }
 
         #[test]
+        fn a_line_is_clean_when_it_has_no_control_character(
+            line in "([ -!#-~]|\u{e9}|\u{2019}|[\u{0}-\u{1f}]){0,40}"
+        ) {
+            let mut f = Fields::default();
+            f.split_known(&line, ',', false).expect("unquoted");
+            proptest::prop_assert_eq!(f.clean(), !line.bytes().any(|c| c < 0x20));
+        }
+
+        #[test]
         fn splitting_never_panics(line in "\\PC{0,200}") {
             let _ = split(&line, ',');
+        }
+    }
+
+    #[test]
+    fn every_control_character_at_every_place_is_seen() {
+        let mut f = Fields::default();
+        for c in 0u8..0x80 {
+            for at in 0..19 {
+                let mut line = b"ABCDEFGHIJKLMNOPQRS".to_vec();
+                line[at] = c;
+                let text = String::from_utf8(line).expect("ascii");
+                f.split_known(&text, ',', false).expect("unquoted");
+                assert_eq!(f.clean(), c >= 0x20, "{c:#x} at {at}");
+            }
         }
     }
 
