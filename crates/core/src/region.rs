@@ -398,6 +398,10 @@ pub struct RegionTable {
     levels: [Vec<Region>; 4],
     index: foldhash::HashMap<RegionCode, usize>,
     nik_prefixes: HashMap<u64, String>,
+    /// Per six-digit district number (`prov * 10000 + regency * 100 + district`): 1 when
+    /// the district is current, 2 when only the NIK-prefix table has it, else 0. Every NIK
+    /// and KK read asks, so the answer is one byte away instead of two hash look-ups.
+    districts: Vec<u8>,
     /// Name keys to codes, built on the first lookup by name (ingest never needs it).
     by_name: OnceLock<HashMap<String, Vec<RegionCode>>>,
 }
@@ -461,7 +465,20 @@ impl RegionTable {
                 index.insert(r.code, i);
             }
         }
+        let mut districts = vec![0u8; 1_000_000];
+        let six = |code: u64| (code / 10_000) as usize;
+        for &code in prefixes.keys() {
+            if let Some(d) = districts.get_mut(six(code)) {
+                *d = 2;
+            }
+        }
+        for r in &out[Level::District as usize] {
+            if let Some(d) = districts.get_mut(six(r.code.value())) {
+                *d = 1;
+            }
+        }
         Ok(RegionTable {
+            districts,
             levels: out,
             index,
             nik_prefixes: prefixes,
@@ -533,6 +550,19 @@ impl RegionTable {
 
     /// Checks the 6-digit district prefix of a NIK against the current and historical tables.
     pub fn nik_prefix_status(&self, prov: u32, regency: u32, district: u32) -> PrefixStatus {
+        if prov < 100 && regency < 100 && district < 100 {
+            let six = (prov * 10_000 + regency * 100 + district) as usize;
+            match self.districts.get(six) {
+                Some(1) => return PrefixStatus::Current,
+                Some(2) => return PrefixStatus::Historical,
+                _ => {}
+            }
+        }
+        self.nik_prefix_status_slow(prov, regency, district)
+    }
+
+    /// [`RegionTable::nik_prefix_status`] from the tables themselves.
+    fn nik_prefix_status_slow(&self, prov: u32, regency: u32, district: u32) -> PrefixStatus {
         let Some(p) = RegionCode::from_numbers(prov, 0, 0, 0) else {
             return PrefixStatus::UnknownProvince;
         };
@@ -737,6 +767,25 @@ mod tests {
         ) {
             if let Some(quick) = RegionCode::parse_plain_dotted(s.as_bytes()) {
                 prop_assert_eq!(quick, RegionCode::parse_general(&s));
+            }
+        }
+
+        #[test]
+        fn the_district_table_answers_as_the_tables_do(
+            prov in 0u32..110, regency in 0u32..110, district in 0u32..110, near in 0usize..7300
+        ) {
+            let t = RegionTable::official();
+            prop_assert_eq!(
+                t.nik_prefix_status(prov, regency, district),
+                t.nik_prefix_status_slow(prov, regency, district)
+            );
+            // Real districts (current and historical) and their neighbours, which random
+            // numbers seldom hit.
+            let known: Vec<u64> = t.level(Level::District).iter().map(|r| r.code.value())
+                .chain(t.nik_prefixes.keys().copied()).collect();
+            let [p, r, d, _] = RegionCode { value: known[near % known.len()], level: Level::District }.parts();
+            for dd in [d.saturating_sub(1), d, d + 1] {
+                prop_assert_eq!(t.nik_prefix_status(p, r, dd), t.nik_prefix_status_slow(p, r, dd));
             }
         }
 
