@@ -65,6 +65,7 @@ pub struct Row<'a> {
 impl Row<'_> {
     /// The value of the spec column at position `i` (see [`crate::col!`]), trimmed; empty
     /// if the file lacks the column.
+    #[inline(always)]
     pub fn at(&self, i: usize) -> &str {
         match self.map.index.get(i).copied().flatten() {
             Some(f) => self.fields.get(f),

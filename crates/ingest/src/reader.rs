@@ -284,7 +284,7 @@ impl Fields {
         self.ends.is_empty()
     }
     /// Field `i`, trimmed; empty if out of range.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, i: usize) -> &str {
         let Some(&end) = self.ends.get(i) else {
             return "";
@@ -364,7 +364,7 @@ impl Fields {
 
 /// `text[start..end]` trimmed (ASCII whitespace fast; other Unicode whitespace, such as a
 /// no-break space from an Excel export, when an end is not ASCII).
-#[inline]
+#[inline(always)]
 fn trimmed(text: &str, mut start: usize, mut end: usize) -> &str {
     let b = text.as_bytes();
     if end > b.len() || start >= end {
