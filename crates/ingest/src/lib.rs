@@ -756,7 +756,15 @@ fn one(
         );
         for (k, piece) in pieces.enumerate() {
             let piece = piece.strip_suffix(b"\r").unwrap_or(piece);
-            one(job, line + 1 + k as u64, 1, Line::raw(piece), false, fields, part);
+            one(
+                job,
+                line + 1 + k as u64,
+                1,
+                Line::raw(piece),
+                false,
+                fields,
+                part,
+            );
         }
         return;
     }

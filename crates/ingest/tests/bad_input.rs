@@ -248,7 +248,12 @@ fn what_a_chunk_holds_is_seen_in_every_chunk() {
         text.push(b'\n');
     }
     let (_, sr) = run("chunks", "siak_penduduk.csv", &text);
-    assert_eq!((sr.accepted, sr.rejected), (8999, 1), "{:?}", sr.rejects_by_reason);
+    assert_eq!(
+        (sr.accepted, sr.rejected),
+        (8999, 1),
+        "{:?}",
+        sr.rejects_by_reason
+    );
     assert_eq!(rejects(&sr, "binary_data"), 1);
     assert_eq!(sr.warnings_by_reason.get("encoding_fallback"), Some(&1));
 }
