@@ -634,8 +634,8 @@ fn convert_chunk(
     let mut part = Part::default();
     let out = &mut part.outs[job.out];
     *out = Outputs::buffer(pool);
-    let bytes: usize = chunk.iter().map(|r| r.end - r.start).sum();
-    out.reserve(bytes * 2);
+    let size: usize = chunk.iter().map(|r| r.end - r.start).sum();
+    out.reserve(size * 2);
     let mut fields = Fields::default();
     // The chunk's records lie one after another in the block: checked as UTF-8 in one go
     // (lines start after a line break, so each is then valid on its own); a chunk that is
@@ -671,7 +671,6 @@ fn convert_chunk(
     part
 }
 
-/// Converts one record; a joined record that does not parse is taken apart line by line.
 /// A record's bytes, with what its chunk already knows about them.
 #[derive(Clone, Copy)]
 struct Line<'a> {
@@ -693,6 +692,7 @@ impl<'a> Line<'a> {
     }
 }
 
+/// Converts one record; a joined record that does not parse is taken apart line by line.
 fn one(
     job: &Job,
     line: u64,
