@@ -402,6 +402,8 @@ pub struct RegionTable {
     /// the district is current, 2 when only the NIK-prefix table has it, else 0. Every NIK
     /// and KK read asks, so the answer is one byte away instead of two hash look-ups.
     districts: Vec<u8>,
+    /// Unique to this table in the process (for callers that remember answers).
+    id: u64,
     /// Name keys to codes, built on the first lookup by name (ingest never needs it).
     by_name: OnceLock<HashMap<String, Vec<RegionCode>>>,
 }
@@ -477,13 +479,21 @@ impl RegionTable {
                 *d = 1;
             }
         }
+        static TABLES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(RegionTable {
+            id: TABLES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             districts,
             levels: out,
             index,
             nik_prefixes: prefixes,
             by_name: OnceLock::new(),
         })
+    }
+
+    /// A number no other table of this process has: what a cache of answers is keyed by
+    /// (an address can be reused by a later table).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// All regions of one level, in code order.

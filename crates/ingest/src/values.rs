@@ -256,12 +256,77 @@ fn classify(
 
 /// Reads a dotted or plain region code.
 pub fn region(text: &str, regions: &RegionTable) -> RegionStatus {
-    classify(RegionCode::parse(text), regions)
+    LAST_CODE.with(|last| {
+        last.borrow_mut()
+            .get(regions, &[text], |[t]| RegionCode::parse(t))
+    })
 }
 
 /// Reads a region code given as separate parts.
 pub fn region_parts(p: &str, r: &str, d: &str, v: &str, regions: &RegionTable) -> RegionStatus {
-    classify(RegionCode::from_parts(p, r, d, v), regions)
+    LAST_PARTS.with(|last| {
+        last.borrow_mut()
+            .get(regions, &[p, r, d, v], |[p, r, d, v]| {
+                RegionCode::from_parts(p, r, d, v)
+            })
+    })
+}
+
+/// The last region text a thread read, and what it was: files come sorted by region, so most
+/// records repeat their predecessor's village and skip the parsing and the table look-up.
+#[derive(Default)]
+struct LastRegion {
+    /// The table it was read against ([`RegionTable::id`]).
+    table: u64,
+    /// The texts, one after another, and their lengths.
+    text: String,
+    lengths: Vec<usize>,
+    status: Option<RegionStatus>,
+}
+
+impl LastRegion {
+    fn get<const N: usize>(
+        &mut self,
+        regions: &RegionTable,
+        parts: &[&str; N],
+        read: impl FnOnce(&[&str; N]) -> Result<RegionCode, dtsen_core::RegionCodeError>,
+    ) -> RegionStatus {
+        let table = regions.id();
+        if let Some(status) = self.status {
+            if self.table == table && self.holds(parts) {
+                return status;
+            }
+        }
+        let status = classify(read(parts), regions);
+        self.table = table;
+        self.text.clear();
+        self.lengths.clear();
+        for p in parts {
+            self.text.push_str(p);
+            self.lengths.push(p.len());
+        }
+        self.status = Some(status);
+        status
+    }
+
+    fn holds(&self, parts: &[&str]) -> bool {
+        if self.lengths.len() != parts.len() {
+            return false;
+        }
+        let mut at = 0;
+        for (p, &n) in parts.iter().zip(&self.lengths) {
+            if p.len() != n || self.text.as_bytes().get(at..at + n) != Some(p.as_bytes()) {
+                return false;
+            }
+            at += n;
+        }
+        true
+    }
+}
+
+thread_local! {
+    static LAST_CODE: std::cell::RefCell<LastRegion> = std::cell::RefCell::default();
+    static LAST_PARTS: std::cell::RefCell<LastRegion> = std::cell::RefCell::default();
 }
 
 /// A date whose day or month may be unknown.
@@ -403,6 +468,32 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn a_region_read_after_another_is_read_as_on_its_own(
+            picks in proptest::collection::vec((0usize..8, 0usize..8), 1..40)
+        ) {
+            let regions = RegionTable::official();
+            // Known, unknown, padded, short, empty and broken parts, and one text that is the
+            // concatenation of another's parts.
+            let parts = [
+                ["35", "71", "1", "1001"], ["35", "71", "01", "1001"], ["35", "71", "1", "1002"],
+                ["35", "7", "11", "001"], ["", "", "", ""], ["35", "71", "", ""],
+                ["3x", "71", "1", "1001"], ["99", "71", "1", "1001"],
+            ];
+            let codes = [
+                "35.71.01.1001", "3571011001", "35.71", "3571011002", "", "35.7101.1001",
+                "99.71.01.1001", "357101100",
+            ];
+            for (i, j) in picks {
+                let [p, r, d, v] = parts[i];
+                prop_assert_eq!(
+                    region_parts(p, r, d, v, regions),
+                    classify(RegionCode::from_parts(p, r, d, v), regions)
+                );
+                prop_assert_eq!(region(codes[j], regions), classify(RegionCode::parse(codes[j]), regions));
+            }
+        }
+
         #[test]
         fn any_text_finds_what_its_key_finds(i in 0usize..10_000, case in 0u8..3, junk in "[ .,/-]{0,2}") {
             let v = Vocab::official();
