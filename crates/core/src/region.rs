@@ -89,7 +89,7 @@ impl RegionCode {
         if t.is_empty() {
             return Err(RegionCodeError::Empty);
         }
-        if let Some(code) = Self::parse_plain_dotted(t.as_bytes()) {
+        if let Some(code) = Self::parse_plain_dotted(t) {
             return code;
         }
         Self::parse_general(t)
@@ -127,11 +127,11 @@ impl RegionCode {
     /// The usual written form, `35.71.01.1001` (digits and dots only, every part of its
     /// width), read in one pass; `None` for anything else, which the general path reads (and
     /// explains when it is wrong).
-    fn parse_plain_dotted(b: &[u8]) -> Option<Result<RegionCode, RegionCodeError>> {
+    fn parse_plain_dotted(t: &str) -> Option<Result<RegionCode, RegionCodeError>> {
         const WIDTHS: [usize; 4] = [2, 2, 2, 4];
         let mut digits = [0u8; 10];
         let (mut len, mut part, mut width) = (0usize, 0usize, 0usize);
-        for &c in b {
+        for &c in t.as_bytes() {
             if c == b'.' {
                 if width != WIDTHS[part] || part == 3 {
                     return None;
@@ -149,8 +149,7 @@ impl RegionCode {
         if width != WIDTHS[part] {
             return None;
         }
-        let orig = std::str::from_utf8(b).unwrap_or_default();
-        Some(Self::from_digits(orig, &digits[..len]))
+        Some(Self::from_digits(t, &digits[..len]))
     }
 
     fn from_digits(orig: &str, d: &[u8]) -> Result<RegionCode, RegionCodeError> {
@@ -775,7 +774,7 @@ mod tests {
         fn the_quick_dotted_path_agrees_with_the_general_one(
             s in "([0-9]{1,3}\\.){0,4}[0-9]{0,5}|[0-9]{2}\\.[0-9]{2}\\.[0-9]{2}\\.[0-9]{3,5}|[0-9. ]{0,14}"
         ) {
-            if let Some(quick) = RegionCode::parse_plain_dotted(s.as_bytes()) {
+            if let Some(quick) = RegionCode::parse_plain_dotted(&s) {
                 prop_assert_eq!(quick, RegionCode::parse_general(&s));
             }
         }

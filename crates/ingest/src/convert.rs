@@ -102,14 +102,10 @@ pub fn tsv(out: &mut Vec<u8>, s: &str) {
 /// Whether any byte is a control character (below 0x20): eight bytes at a time, since most
 /// text has none and the fields are short.
 fn has_control(b: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut words = b.chunks_exact(8);
     for w in words.by_ref() {
         let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-        // A byte below 0x20 makes `x - 0x20` borrow into its high bit while its own high bit
-        // is clear (exact for the lowest such byte, which is all a yes/no needs).
-        if x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0 {
+        if crate::reader::controls(x) != 0 {
             return true;
         }
     }

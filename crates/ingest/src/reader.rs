@@ -321,13 +321,11 @@ impl Fields {
             let pattern = u64::from(sep) * 0x0101_0101_0101_0101;
             let mut base = 0;
             let mut words = b.chunks_exact(8);
-            // Control characters are looked for in the same pass: a byte below 0x20 makes
-            // `w - 0x20..` borrow into its high bit while its own high bit is clear (exact
-            // for the lowest such byte, which is all a yes/no needs).
-            let mut controls = 0u64;
+            // Control characters are looked for in the same pass.
+            let mut found = 0u64;
             for w in words.by_ref() {
                 let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-                controls |= w.wrapping_sub(0x2020_2020_2020_2020) & !w & 0x8080_8080_8080_8080;
+                found |= controls(w);
                 let x = w ^ pattern;
                 let mut hits = x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080;
                 while hits != 0 {
@@ -345,11 +343,11 @@ impl Fields {
                     self.ends.push((base + k) as u32);
                 }
                 if c < 0x20 {
-                    controls = 1;
+                    found = 1;
                 }
             }
             self.ends.push(b.len() as u32);
-            self.clean = controls == 0;
+            self.clean = found == 0;
             return Ok(());
         }
         // Quoted fields may hold line breaks: written with the full check.
@@ -360,6 +358,14 @@ impl Fields {
         self.text = String::from_utf8(out).unwrap_or_default();
         result
     }
+}
+
+/// Non-zero when one of the eight bytes of `word` is a control character (below 0x20): such a
+/// byte makes `word - 0x20…` borrow into its high bit while its own high bit is clear (exact
+/// for the lowest such byte, which is all a yes/no needs).
+#[inline(always)]
+pub(crate) fn controls(word: u64) -> u64 {
+    word.wrapping_sub(0x2020_2020_2020_2020) & !word & 0x8080_8080_8080_8080
 }
 
 /// `text[start..end]` trimmed (ASCII whitespace fast; other Unicode whitespace, such as a
