@@ -277,11 +277,12 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
     let mut order: Vec<(u64, u32)> = Vec::new();
     let mut scratch: Vec<(u64, u32)> = Vec::new();
     let rows = Rows::new(&data.features, data.len());
+    // A rule's blocks (runs of equal keys in `order`), reused from rule to rule.
+    let mut groups = Vec::new();
     for r in 0..rules {
         crate::sort::sort_by_key(data.len(), |i| data.key(i, r), &mut order, &mut scratch);
         // Records without a key sort first.
         let keyed = data.len() - order.partition_point(|x| x.0 == 0);
-        let mut groups = Vec::new();
         let mut report = RuleReport {
             name: config.blocking[r].name.clone(),
             keys: config.blocking[r].keys.clone(),
@@ -293,18 +294,20 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
             pairs_proposed: 0,
             pairs_new: 0,
         };
-        for (start, end) in crate::sort::runs(&order) {
+        crate::sort::runs(&order, &mut groups);
+        groups.retain(|&(start, end)| {
             let size = end - start;
             if size > max_block {
                 report.oversized_blocks += 1;
                 report.oversized_records += size;
                 oversized[r].insert(order[start].0);
+                false
             } else {
                 report.blocks += 1;
                 report.largest_block = report.largest_block.max(size);
-                groups.push((start, end));
+                true
             }
-        }
+        });
         let oversized = &oversized;
         let order = &order;
         let rows = &rows;
@@ -388,11 +391,26 @@ pub fn candidate_pairs(config: &Config, data: &Dataset) -> (Vec<Pair>, Vec<RuleR
     drop(order);
     drop(scratch);
     drop(rows);
-    // One allocation of the exact size for the union (growing it rule by rule would copy it).
-    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for part in parts {
-        all.extend(part);
+    // One allocation of the exact size for the union (growing it rule by rule would copy it),
+    // first touched and filled by every thread.
+    let mut all = Vec::new();
+    let empty = Pair {
+        left: 0,
+        right: 0,
+        pattern: 0,
+    };
+    crate::sort::filled(&mut all, parts.iter().map(Vec::len).sum(), empty);
+    let mut places = Vec::with_capacity(parts.len());
+    let mut rest = all.as_mut_slice();
+    for part in &parts {
+        let (place, tail) = rest.split_at_mut(part.len());
+        places.push(place);
+        rest = tail;
     }
+    places
+        .into_par_iter()
+        .zip(parts.par_iter())
+        .for_each(|(place, part)| place.copy_from_slice(part));
     (all, reports)
 }
 

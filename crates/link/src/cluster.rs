@@ -94,14 +94,6 @@ pub fn cluster(
         uf.union(e.a, e.b);
     }
     let root: Vec<u32> = (0..n as u32).map(|i| uf.find(i)).collect();
-    let resolved_values = distinct.map(|d| resolve(d, n));
-    let distinct = distinct
-        .zip(resolved_values.as_deref())
-        .map(|(d, values)| Resolved {
-            feature: d.feature,
-            values,
-            confirmed: d.confirmed.is_some(),
-        });
     // Edges grouped by component without sorting them: a counting sort of the edges by their
     // component's root. `begin[r]` starts as the end of root r's edges and is walked back as
     // they are placed from the last, so that `begin[r]..begin[r + 1]` ends up root r's edges,
@@ -190,7 +182,9 @@ pub fn cluster(
 pub struct Identifiers<'a> {
     /// The identifier comparison's feature.
     pub feature: &'a Feature,
-    /// Values confirmed by the authoritative source (sorted), if there is one.
+    /// Values confirmed by the authoritative source (sorted), if there is one. Then only those
+    /// count, and two of them are two entities even when they look like a typo of each other
+    /// (two people born a day apart in one village).
     pub confirmed: Option<&'a [u64]>,
 }
 
@@ -201,7 +195,7 @@ pub struct Identifiers<'a> {
 /// identifiers) goes to the full check.
 fn settled<'e>(
     edges: impl Iterator<Item = &'e Edge> + Clone,
-    distinct: Option<Resolved<'_>>,
+    distinct: Option<Identifiers<'_>>,
     bridge_min: f64,
 ) -> bool {
     let mut all = edges.clone();
@@ -210,6 +204,22 @@ fn settled<'e>(
         return false;
     }
     let Some(d) = distinct else { return true };
+    // One valid identifier or none among the records (most components): whichever of them
+    // count, they agree.
+    let mut first = None;
+    let one = edges.clone().flat_map(|e| [e.a, e.b]).all(|r| {
+        match (raw_identifier(d, r as usize), first) {
+            (None, _) => true,
+            (Some(v), None) => {
+                first = Some(v);
+                true
+            }
+            (Some(v), Some(f)) => v == f,
+        }
+    });
+    if one {
+        return true;
+    }
     const FEW: usize = 4;
     let mut seen = [0u64; FEW];
     let mut n = 0;
@@ -233,7 +243,7 @@ type Split = (Vec<Vec<u32>>, Option<(ReviewReason, Vec<(u32, u32, f64)>)>);
 
 /// Cuts weak bridges and splits distinct identifiers in a component that is not [`settled`]
 /// (its edges in (a, b) order).
-fn split_component(edges: &[Edge], distinct: Option<Resolved<'_>>, bridge_min: f64) -> Split {
+fn split_component(edges: &[Edge], distinct: Option<Identifiers<'_>>, bridge_min: f64) -> Split {
     // One link that is not settled joins two different identifiers: two clusters.
     if let [e] = edges {
         return (
@@ -307,87 +317,33 @@ fn split_component(edges: &[Edge], distinct: Option<Resolved<'_>>, bridge_min: f
     (out, reason.map(|r| (r, flagged)))
 }
 
-/// Identifiers resolved per record once (0 = none), for the checks inside components.
-#[derive(Clone, Copy)]
-struct Resolved<'a> {
-    feature: &'a Feature,
-    values: &'a [u64],
-    /// Only values the authority holds count: two of them are two entities even when they
-    /// look like a typo of each other (two people born a day apart in one village).
-    confirmed: bool,
-}
-
-fn resolve(ids: Identifiers<'_>, n: usize) -> Vec<u64> {
-    let confirmed = ids.confirmed.map(ValueSet::new);
-    (0..n)
-        .into_par_iter()
-        .with_min_len(4096)
-        .map(|record| {
-            if !ids.feature.is_valid(record) {
-                return 0;
-            }
-            let v = match ids.feature {
-                Feature::Nik { values, .. } => values[record],
-                Feature::Exact { hashes, .. } => hashes[record],
-                _ => return 0,
-            };
-            match &confirmed {
-                Some(c) if !c.contains(v) => 0,
-                _ => v,
-            }
-        })
-        .collect()
-}
-
-/// A set of 64-bit values, sorted after a bijective mix that spreads them evenly, with an
-/// index on the top bits (about one value per slot): a lookup reads one slot and a value or
-/// two, where a binary search over millions would miss the cache at each of its last dozen
-/// steps.
-struct ValueSet {
-    values: Vec<u64>,
-    start: Vec<u32>,
-    shift: u32,
-}
-
-impl ValueSet {
-    fn spread(x: u64) -> u64 {
-        x.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+/// Record `record`'s valid identifier, whether or not the authority holds it.
+fn raw_identifier(ids: Identifiers<'_>, record: usize) -> Option<u64> {
+    if !ids.feature.is_valid(record) {
+        return None;
     }
-
-    fn new(values: &[u64]) -> ValueSet {
-        let mut values: Vec<u64> = values.par_iter().map(|&v| Self::spread(v)).collect();
-        values.par_sort_unstable();
-        let bits = (usize::BITS - values.len().leading_zeros()).clamp(4, 26);
-        let shift = 64 - bits;
-        let mut start = vec![0u32; (1 << bits) + 1];
-        for &v in &values {
-            start[(v >> shift) as usize + 1] += 1;
-        }
-        for b in 1..start.len() {
-            start[b] += start[b - 1];
-        }
-        ValueSet {
-            values,
-            start,
-            shift,
-        }
-    }
-
-    fn contains(&self, v: u64) -> bool {
-        let s = Self::spread(v);
-        let b = (s >> self.shift) as usize;
-        self.values[self.start[b] as usize..self.start[b + 1] as usize].contains(&s)
-    }
-}
-
-fn identifier(ids: Resolved<'_>, record: usize) -> Option<u64> {
-    let v = ids.values[record];
+    let v = match ids.feature {
+        Feature::Nik { values, .. } => values[record],
+        Feature::Exact { hashes, .. } => hashes[record],
+        _ => return None,
+    };
     (v != 0).then_some(v)
 }
 
-fn same_identifier(ids: Resolved<'_>, x: u64, y: u64) -> bool {
+/// Record `record`'s identifier as the checks count it: valid, and held by the authority if
+/// one is configured. Looked up only in the few components holding two or more different valid
+/// identifiers ([`settled`] sees the others whole without it), so a binary search suffices.
+fn identifier(ids: Identifiers<'_>, record: usize) -> Option<u64> {
+    let v = raw_identifier(ids, record)?;
+    match ids.confirmed {
+        Some(c) if c.binary_search(&v).is_err() => None,
+        _ => Some(v),
+    }
+}
+
+fn same_identifier(ids: Identifiers<'_>, x: u64, y: u64) -> bool {
     match ids.feature {
-        Feature::Nik { .. } if !ids.confirmed => nik_relation(x, y).agrees(),
+        Feature::Nik { .. } if ids.confirmed.is_none() => nik_relation(x, y).agrees(),
         _ => x == y,
     }
 }
@@ -399,7 +355,7 @@ fn split_identifiers(
     adj: &[Vec<(usize, usize)>],
     removed: &[bool],
     edges: &[Edge],
-    ids: Resolved<'_>,
+    ids: Identifiers<'_>,
 ) -> Option<(Vec<Vec<u32>>, Vec<(u32, u32, f64)>)> {
     // Group the identifiers present (one typo apart = the same, unless the authority holds both).
     let mut values: Vec<u64> = part
@@ -609,40 +565,49 @@ mod tests {
     }
 
     #[test]
-    fn value_sets_hold_exactly_their_values() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
+    fn strong_links_never_hide_two_identifiers() {
+        // Every link certain, so only the identifiers can stop a merge: 0 and 2 are two people
+        // (same birth prefix, other serial) joined through 1, which has no valid NIK; 3 and 4
+        // carry the same NIK; 5 and 6, a look-alike pair.
+        let nik = Feature::Nik {
+            values: vec![
+                3571011502490001,
+                3571011502490001,
+                3571011502490002,
+                3571012003850001,
+                3571012003850001,
+                3571010101010001,
+                3571010101010007,
+            ],
+            valid: vec![true, false, true, true, true, true, true],
         };
-        for n in [0usize, 1, 5, 1000, 70_000] {
-            // NIK-like values (clustered in a narrow range) and a few arbitrary ones.
-            let values: Vec<u64> = (0..n)
-                .map(|i| {
-                    if i % 7 == 0 {
-                        next()
-                    } else {
-                        3_571_011_502_490_001 + next() % 50_000
-                    }
-                })
-                .collect();
-            let set = ValueSet::new(&values);
-            let mut sorted = values.clone();
-            sorted.sort_unstable();
-            for &v in &values {
-                assert!(set.contains(v));
-            }
-            for _ in 0..2000 {
-                let v = if next() % 2 == 0 {
-                    3_571_011_502_490_001 + next() % 60_000
-                } else {
-                    next()
-                };
-                assert_eq!(set.contains(v), sorted.binary_search(&v).is_ok(), "{v}");
-            }
-        }
+        let edges = [
+            e(0, 1, 0.999),
+            e(1, 2, 0.999),
+            e(3, 4, 0.999),
+            e(5, 6, 0.999),
+        ];
+        let ids = Identifiers {
+            feature: &nik,
+            confirmed: None,
+        };
+        let c = cluster(7, &edges, Some(ids), 0.99);
+        assert_ne!(c.cluster[0], c.cluster[2]);
+        assert_eq!(c.cluster[3], c.cluster[4]);
+        assert_eq!(c.cases.len(), 2, "{:?}", c.cases);
+        assert!(c
+            .cases
+            .iter()
+            .all(|k| k.reason == ReviewReason::DistinctIdentifiers));
+        // The authority holds 0's NIK and 5's only: 2's and 6's count as errors, nothing split.
+        let confirmed = [3571010101010001u64, 3571011502490001];
+        let ids = Identifiers {
+            feature: &nik,
+            confirmed: Some(&confirmed),
+        };
+        let c = cluster(7, &edges, Some(ids), 0.99);
+        assert!(c.cases.is_empty(), "{:?}", c.cases);
+        assert_eq!(c.cluster, vec![0, 0, 0, 3, 3, 5, 5]);
     }
 
     #[test]

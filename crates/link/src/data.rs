@@ -411,7 +411,8 @@ impl Builder {
 fn value_counts(hashes: &[u64]) -> Vec<u32> {
     let mut order = Vec::new();
     crate::sort::sort_by_key(hashes.len(), |i| hashes[i], &mut order, &mut Vec::new());
-    let mut counts = vec![0u32; hashes.len()];
+    let mut counts = Vec::new();
+    crate::sort::filled(&mut counts, hashes.len(), 0u32);
     let mut start = order.partition_point(|x| x.0 == 0);
     while start < order.len() {
         let mut end = start + 1;

@@ -213,7 +213,8 @@ impl Rows {
         } else {
             used.div_ceil(8) * 8
         };
-        let mut slots = vec![0u64; n * width + 8];
+        let mut slots = Vec::new();
+        crate::sort::filled(&mut slots, n * width + 8, 0u64);
         // Slots to skip so the first row starts on a cache line (the allocation is only
         // guaranteed to be 8-byte aligned).
         let first = (64 - slots.as_ptr() as usize % 64) % 64 / 8;

@@ -342,9 +342,10 @@ fn run(
     for &s in &data.sources {
         per_source[s as usize] += 1;
     }
-    let mut sizes: foldhash::HashMap<u32, u32> = Default::default();
+    // Records per cluster (a cluster's number is one of its records).
+    let mut sizes = vec![0u32; data.len()];
     for &c in &clusters.cluster {
-        *sizes.entry(c).or_default() += 1;
+        sizes[c as usize] += 1;
     }
     let report = Report {
         records: data.len(),
@@ -372,8 +373,8 @@ fn run(
             .filter(|m| **m == Method::Probabilistic)
             .count() as u64,
         threshold,
-        clusters: sizes.len(),
-        multi_record_clusters: sizes.values().filter(|&&s| s > 1).count(),
+        clusters: sizes.iter().filter(|&&s| s > 0).count(),
+        multi_record_clusters: sizes.iter().filter(|&&s| s > 1).count(),
         review_distinct_identifiers: clusters
             .cases
             .iter()

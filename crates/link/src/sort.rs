@@ -34,8 +34,7 @@ pub fn sort_by_key(
     let parts = rayon::current_num_threads().clamp(1, 16);
     let bounds: Vec<usize> = (0..=parts).map(|t| n * t / parts).collect();
     // Each part: its bucket offsets (within its stretch), then its records scattered there.
-    scratch.clear();
-    scratch.resize(n, (0, 0));
+    filled(scratch, n, (0, 0));
     let mut stretches: Vec<&mut [(u64, u32)]> = Vec::with_capacity(parts);
     let mut rest: &mut [(u64, u32)] = scratch.as_mut_slice();
     for t in 0..parts {
@@ -70,7 +69,7 @@ pub fn sort_by_key(
         let size: usize = offsets.iter().map(|o| (o[b + 1] - o[b]) as usize).sum();
         starts[b + 1] = starts[b] + size;
     }
-    items.resize(n, (0, 0));
+    filled(items, n, (0, 0));
     // Runs of whole buckets of roughly equal size, gathered and sorted in parallel.
     let per_run = (n / 256).max(4096);
     let mut runs: Vec<(usize, &mut [(u64, u32)])> = Vec::new();
@@ -105,8 +104,24 @@ pub fn sort_by_key(
     });
 }
 
-/// The runs of two or more equal non-zero keys in sorted `items`, as index ranges in order.
-pub fn runs(items: &[(u64, u32)]) -> Vec<(usize, usize)> {
+/// Empties `v` and fills it with `n` copies of `value`, written by every thread. Memory a run
+/// touches for the first time costs a page fault every 4 KiB (the kernel zeroes the page, and
+/// on a VM whose host takes free memory back, the host first hands it over again): hundreds of
+/// megabytes filled by one thread were a second of a 5M-record run with the other core idle.
+pub fn filled<T: Copy + Send + Sync>(v: &mut Vec<T>, n: usize, value: T) {
+    v.clear();
+    if n < SMALL {
+        v.resize(n, value);
+    } else {
+        v.reserve(n);
+        v.par_extend(rayon::iter::repeat_n(value, n));
+    }
+}
+
+/// The runs of two or more equal non-zero keys in sorted `items`, as index ranges in order,
+/// in `out` (emptied first; reused from one call to the next, so its memory is not faulted in
+/// again).
+pub fn runs(items: &[(u64, u32)], out: &mut Vec<(usize, usize)>) {
     let n = items.len();
     let pieces = if n < SMALL { 1 } else { 64 };
     // Cut points moved forward to the next change of key, so no run is cut.
@@ -120,8 +135,9 @@ pub fn runs(items: &[(u64, u32)]) -> Vec<(usize, usize)> {
         })
         .collect();
     cuts.dedup();
-    cuts.par_windows(2)
-        .flat_map_iter(|w| {
+    let found: Vec<Vec<(usize, usize)>> = cuts
+        .par_windows(2)
+        .map(|w| {
             let mut out = Vec::new();
             let mut start = w[0];
             while start < w[1] {
@@ -137,7 +153,12 @@ pub fn runs(items: &[(u64, u32)]) -> Vec<(usize, usize)> {
             }
             out
         })
-        .collect()
+        .collect();
+    out.clear();
+    out.reserve(found.iter().map(Vec::len).sum());
+    for piece in &found {
+        out.extend_from_slice(piece);
+    }
 }
 
 #[cfg(test)]
@@ -167,7 +188,9 @@ mod tests {
             }
             s = e;
         }
-        assert_eq!(runs(&items), naive);
+        let mut found = vec![(7, 7)];
+        runs(&items, &mut found);
+        assert_eq!(found, naive);
     }
 
     #[test]
