@@ -5,8 +5,6 @@
 use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
 
-use rayon::prelude::*;
-
 use dtsen_core::date::Date;
 use dtsen_core::nik::Nik;
 use foldhash::HashMap;
@@ -906,18 +904,26 @@ fn load_one(
         quoting,
     };
     // A reader thread cuts the input into blocks of whole records (a cut is a line end with an
-    // even number of quotes before it); groups of blocks are parsed and prepared in parallel
-    // (values, phonetic keys, hashes) into columns, and an appender thread adds each group to
-    // the columns in file order while the next group is prepared, so the result does not
-    // depend on the number of threads. Block buffers go back to the reader to be refilled, and
-    // the columns are reserved once from the first group's size and the file's, so memory is
-    // neither zeroed nor copied again and again as they grow.
+    // even number of quotes before it); each block is parsed and prepared (values, phonetic
+    // keys, hashes) into columns by whichever thread of the pool is free, a few blocks in
+    // flight at a time; an appender thread adds the prepared blocks to the columns in file
+    // order (holding back those that finish early), so the result does not depend on the
+    // number of threads or on which block finishes first. Block buffers and prepared batches go
+    // back to be refilled, and the columns are reserved once from the first block's size and
+    // the file's, so memory is neither zeroed nor copied again and again as they grow.
     const BLOCK: usize = 1 << 20;
-    let groups = rayon::current_num_threads().max(2);
+    let window = 2 * rayon::current_num_threads().max(2);
     type Block = (Vec<u8>, u64);
-    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Result<Block, LinkError>>(2 * groups);
+    type Prepared = (usize, Result<BatchOut, LinkError>, usize);
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Result<Block, LinkError>>(window);
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    let (prepared_tx, prepared_rx) = std::sync::mpsc::sync_channel::<(Vec<BatchOut>, usize)>(1);
+    // A block is prepared only with a slot: the appender gives one back for each block it has
+    // added, so blocks waiting to be added (one slow block holds back those after it) stay few.
+    let (slot_tx, slot_rx) = std::sync::mpsc::sync_channel::<()>(window);
+    for _ in 0..window {
+        let _ = slot_tx.send(());
+    }
+    let (prepared_tx, prepared_rx) = std::sync::mpsc::sync_channel::<Prepared>(window);
     let (recycle_tx, recycle_rx) = std::sync::mpsc::channel::<BatchOut>();
     let nrules = rules.len();
     std::thread::scope(|scope| -> Result<(), LinkError> {
@@ -932,18 +938,14 @@ fn load_one(
                 block.reserve(BLOCK);
                 let mut eof = false;
                 while block.len() < want {
-                    let start = block.len();
-                    block.resize(want, 0);
-                    match input.read(&mut block[start..]) {
+                    // Into the block's spare room, without zeroing it first.
+                    let room = (want - block.len()) as u64;
+                    match (&mut input).take(room).read_to_end(&mut block) {
                         Ok(0) => {
-                            block.truncate(start);
                             eof = true;
                             break;
                         }
-                        Ok(n) => block.truncate(start + n),
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                            block.truncate(start)
-                        }
+                        Ok(_) => {}
                         Err(e) => {
                             let _ = full_tx.send(Err(LinkError::Input(format!("{name}: {e}"))));
                             return;
@@ -974,30 +976,39 @@ fn load_one(
         });
         let appender = scope.spawn(move || -> Result<(), LinkError> {
             let mut reserved = false;
-            for (prepared, bytes) in prepared_rx {
-                if !reserved {
-                    reserved = true;
-                    let rows: usize = prepared.iter().map(|o| o.ids.len()).sum();
-                    if let (Some(size), Some(first)) = (size_hint, prepared.first()) {
-                        // The rest of the file at the first group's bytes per record, and a
-                        // little more: an estimate, the columns still grow if it is short.
-                        let left = size.saturating_sub(bytes as u64) as f64;
-                        let per_row = bytes as f64 / rows.max(1) as f64;
-                        let factor = left / per_row * 1.03 / first.ids.len().max(1) as f64;
-                        ids.reserve_like(&first.ids, factor);
-                        sources.reserve((factor * first.ids.len() as f64) as usize + rows);
-                        keys.reserve((factor * first.keys.len() as f64) as usize + rows * nrules);
-                        for (b, col) in builders.iter_mut().zip(&first.columns) {
-                            b.reserve_like(col, factor);
-                        }
-                        for (v, out_valid) in validity.iter_mut().zip(&first.validity) {
-                            if let Some(v) = v {
-                                v.reserve((factor * out_valid.len() as f64) as usize + rows);
+            type Waiting = (Result<BatchOut, LinkError>, usize);
+            let mut waiting: std::collections::BTreeMap<usize, Waiting> = Default::default();
+            let mut next = 0;
+            for (seq, prepared, bytes) in prepared_rx {
+                waiting.insert(seq, (prepared, bytes));
+                while let Some((prepared, bytes)) = waiting.remove(&next) {
+                    next += 1;
+                    // In file order, so the error reported is the first in the file.
+                    let mut out = prepared?;
+                    if !reserved {
+                        reserved = true;
+                        let rows = out.ids.len();
+                        if let Some(size) = size_hint {
+                            // The rest of the file at the first block's bytes per record, and a
+                            // little more: an estimate, the columns still grow if it is short.
+                            let left = size.saturating_sub(bytes as u64) as f64;
+                            let per_row = bytes as f64 / rows.max(1) as f64;
+                            let factor = left / per_row * 1.03 / rows.max(1) as f64;
+                            ids.reserve_like(&out.ids, factor);
+                            sources.reserve((factor * rows as f64) as usize + rows);
+                            keys.reserve(
+                                (factor * out.keys.len() as f64) as usize + rows * nrules,
+                            );
+                            for (b, col) in builders.iter_mut().zip(&out.columns) {
+                                b.reserve_like(col, factor);
+                            }
+                            for (v, out_valid) in validity.iter_mut().zip(&out.validity) {
+                                if let Some(v) = v {
+                                    v.reserve((factor * out_valid.len() as f64) as usize + rows);
+                                }
                             }
                         }
                     }
-                }
-                for mut out in prepared {
                     *short_rows += out.short_rows;
                     ids.extend(&out.ids);
                     for k in 0..out.ids.len() {
@@ -1047,56 +1058,37 @@ fn load_one(
                     out.clear();
                     // The preparation may have finished: then the batch is dropped.
                     let _ = recycle_tx.send(out);
+                    let _ = slot_tx.send(());
                 }
             }
             Ok(())
         });
-        let mut group: Vec<Block> = Vec::with_capacity(groups);
-        let mut finished = false;
         let mut failed = None;
-        while !finished {
-            group.clear();
-            while group.len() < groups {
-                match full_rx.recv() {
-                    Ok(Ok(block)) => group.push(block),
-                    Ok(Err(e)) => {
+        // Spawned from this thread (not one of the pool's), which waits on the channels.
+        rayon::in_place_scope(|pool| {
+            let prep = &prep;
+            for (seq, block) in full_rx.iter().enumerate() {
+                let (bytes, line) = match block {
+                    Ok(block) => block,
+                    Err(e) => {
                         failed = Some(e);
-                        finished = true;
                         break;
                     }
-                    Err(_) => {
-                        finished = true;
-                        break;
-                    }
-                }
-            }
-            if failed.is_some() || group.is_empty() {
-                break;
-            }
-            let reuse: Vec<Option<BatchOut>> =
-                group.iter().map(|_| recycle_rx.try_recv().ok()).collect();
-            let prepared = group
-                .par_iter()
-                .zip(reuse)
-                .map(|((bytes, line), reuse)| prep.block(bytes, *line, name, reuse))
-                .collect::<Result<Vec<BatchOut>, _>>();
-            let bytes = group.iter().map(|(b, _)| b.len()).sum();
-            for (block, _) in group.drain(..) {
-                let _ = empty_tx.send(block);
-            }
-            match prepared {
-                // The appender stops only on an error, which its join reports.
-                Ok(prepared) => {
-                    if prepared_tx.send((prepared, bytes)).is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    failed = Some(e);
+                };
+                // No slot: the appender stopped on an error, which its join reports.
+                if slot_rx.recv().is_err() {
                     break;
                 }
+                let reuse = recycle_rx.try_recv().ok();
+                let (prepared_tx, empty_tx) = (prepared_tx.clone(), empty_tx.clone());
+                pool.spawn(move |_| {
+                    let prepared = prep.block(&bytes, line, name, reuse);
+                    let size = bytes.len();
+                    let _ = empty_tx.send(bytes);
+                    let _ = prepared_tx.send((seq, prepared, size));
+                });
             }
-        }
+        });
         drop(prepared_tx);
         drop(full_rx);
         let appended = appender
@@ -1595,6 +1587,24 @@ keys = ["name"]
         let data = load(&config, "bad", bad.as_bytes()).expect("load");
         assert_eq!(data.len(), rows + 1);
         assert_eq!(data.id_str(rows), rows.to_string());
+        // A read that fails after several blocks stops the load with the file's name, whatever
+        // blocks were being prepared at the time.
+        struct Failing<'a>(&'a [u8]);
+        impl Read for Failing<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::other("disk gone"));
+                }
+                let n = buf.len().min(self.0.len()).min(4096);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let Err(err) = load(&config, "failing.csv", Failing(text.as_bytes())) else {
+            panic!("a failed read is an error");
+        };
+        assert!(err.to_string().contains("failing.csv: disk gone"), "{err}");
     }
 
     #[test]
