@@ -200,6 +200,34 @@ fn main() -> Result<()> {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     };
     let cli = Cli::parse();
+    // `dtsen … | head`: when the reader of stdout goes away, the next `println!` panics
+    // ("failed printing to stdout: Broken pipe"). That is no fault of the command: nothing is
+    // said, the stack unwinds (files being written are flushed and closed), and the process
+    // leaves with the status of one stopped by SIGPIPE, as `cat` or `grep` would.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload_as_str().is_some_and(|m| {
+            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
+        }) {
+            STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::SeqCst);
+            return;
+        }
+        default_hook(info)
+    }));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(result) => result,
+        Err(_) if STDOUT_CLOSED.load(std::sync::atomic::Ordering::SeqCst) => {
+            std::process::exit(128 + 13)
+        }
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Set when printing failed because stdout was closed (see `main`).
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Runs the command given.
+fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Generate(args) => generate(args),
         Command::Ingest(args) => ingest(args),
