@@ -532,6 +532,15 @@ fn bridges(adj: &[Vec<(usize, usize)>]) -> Vec<usize> {
 mod tests {
     use super::*;
 
+    /// Clusters with `nik` as the identifier and a bridge threshold of 0.99.
+    fn by_nik(n: usize, edges: &[Edge], nik: &Feature, confirmed: Option<&[u64]>) -> Clusters {
+        let ids = Identifiers {
+            feature: nik,
+            confirmed,
+        };
+        cluster(n, edges, Some(ids), 0.99)
+    }
+
     fn e(a: u32, b: u32, p: f64) -> Edge {
         Edge {
             a,
@@ -587,11 +596,7 @@ mod tests {
             e(3, 4, 0.999),
             e(5, 6, 0.999),
         ];
-        let ids = Identifiers {
-            feature: &nik,
-            confirmed: None,
-        };
-        let c = cluster(7, &edges, Some(ids), 0.99);
+        let c = by_nik(7, &edges, &nik, None);
         assert_ne!(c.cluster[0], c.cluster[2]);
         assert_eq!(c.cluster[3], c.cluster[4]);
         assert_eq!(c.cases.len(), 2, "{:?}", c.cases);
@@ -601,11 +606,7 @@ mod tests {
             .all(|k| k.reason == ReviewReason::DistinctIdentifiers));
         // The authority holds 0's NIK and 5's only: 2's and 6's count as errors, nothing split.
         let confirmed = [3571010101010001u64, 3571011502490001];
-        let ids = Identifiers {
-            feature: &nik,
-            confirmed: Some(&confirmed),
-        };
-        let c = cluster(7, &edges, Some(ids), 0.99);
+        let c = by_nik(7, &edges, &nik, Some(&confirmed));
         assert!(c.cases.is_empty(), "{:?}", c.cases);
         assert_eq!(c.cluster, vec![0, 0, 0, 3, 3, 5, 5]);
     }
@@ -619,11 +620,7 @@ mod tests {
         // 0 and 1: same birth prefix, other serial (two people); 2 has no NIK and links to
         // 1 strongly; 3 is a typo of 0.
         let edges = [e(0, 1, 0.8), e(1, 2, 0.99), e(0, 2, 0.6), e(0, 3, 0.99)];
-        let ids = Identifiers {
-            feature: &nik,
-            confirmed: None,
-        };
-        let c = cluster(4, &edges, Some(ids), 0.99);
+        let c = by_nik(4, &edges, &nik, None);
         assert_eq!(c.cluster[0], c.cluster[3]);
         assert_eq!(c.cluster[1], c.cluster[2]);
         assert_ne!(c.cluster[0], c.cluster[1]);
@@ -633,21 +630,13 @@ mod tests {
         // When only 3571011502490001 is confirmed by the authority, the other NIK counts as
         // a probable error: nothing is split.
         let confirmed = [3571011502490001u64];
-        let ids = Identifiers {
-            feature: &nik,
-            confirmed: Some(&confirmed),
-        };
-        let c = cluster(4, &edges, Some(ids), 0.99);
+        let c = by_nik(4, &edges, &nik, Some(&confirmed));
         assert!(c.cases.is_empty());
         assert!(c.cluster.iter().all(|&x| x == 0));
         // When the authority holds both 0 and its look-alike 3 (two people born a day apart,
         // NIKs one digit apart), they are two people: split and reviewed.
         let confirmed = [3571011502480001u64, 3571011502490001];
-        let ids = Identifiers {
-            feature: &nik,
-            confirmed: Some(&confirmed),
-        };
-        let c = cluster(4, &edges, Some(ids), 0.99);
+        let c = by_nik(4, &edges, &nik, Some(&confirmed));
         assert_ne!(c.cluster[0], c.cluster[3]);
         assert_eq!(c.cases.len(), 1);
     }
@@ -672,11 +661,7 @@ mod tests {
             e(1, 3, 0.97),
             e(2, 3, 0.999_999_9),
         ];
-        let ids = Identifiers {
-            feature: &nik,
-            confirmed: None,
-        };
-        let c = cluster(4, &edges, Some(ids), 0.99);
+        let c = by_nik(4, &edges, &nik, None);
         assert_eq!(
             c.cluster[2], c.cluster[3],
             "the child's row joins the child"
