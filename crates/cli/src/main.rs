@@ -203,12 +203,16 @@ fn main() -> Result<()> {
     // `dtsen … | head`: when the reader of stdout goes away, the next `println!` panics
     // ("failed printing to stdout: Broken pipe"). That is no fault of the command: nothing is
     // said, the stack unwinds (files being written are flushed and closed), and the process
-    // leaves with the status of one stopped by SIGPIPE, as `cat` or `grep` would.
+    // leaves with the status of one stopped by SIGPIPE, as `cat` or `grep` would. Only the
+    // main thread's print is caught below; a panic in any other thread is reported as ever.
     let default_hook = std::panic::take_hook();
+    let main_thread = std::thread::current().id();
     std::panic::set_hook(Box::new(move |info| {
-        if info.payload_as_str().is_some_and(|m| {
-            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
-        }) {
+        if std::thread::current().id() == main_thread
+            && info.payload_as_str().is_some_and(|m| {
+                m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
+            })
+        {
             STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::SeqCst);
             return;
         }
