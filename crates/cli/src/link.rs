@@ -53,6 +53,16 @@ pub struct RunArgs {
     /// Override the configuration's pair mode: `dedupe` (every pair) or `link` (across sources).
     #[arg(long, value_parser = ["dedupe", "link"])]
     mode: Option<String>,
+    /// Link in partitions, one at a time, so that memory holds the largest partition, not
+    /// the input: COLUMN:N partitions by the column's first N characters (`region:4`: by
+    /// regency), COLUMN by its whole value. Records with a valid identifier (the `nik`
+    /// comparisons) seen before go where its first record went.
+    #[arg(long, value_name = "COLUMN[:N]")]
+    partition_by: Option<String>,
+    /// Where a partitioned run keeps its temporary files (default: OUT/partitions; removed
+    /// as each partition is linked).
+    #[arg(long, requires = "partition_by")]
+    work: Option<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -149,9 +159,6 @@ fn link_run(a: RunArgs) -> Result<()> {
         Some("link") => config.input.mode = dtsen_link::config::Mode::Link,
         _ => {}
     }
-    let started = Instant::now();
-    let mut data = load_input(&config, &a.input, dtsen_link::data::Keep::LINKING)?;
-    let load_ms = started.elapsed().as_millis();
     let model = match &a.model {
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -160,14 +167,33 @@ fn link_run(a: RunArgs) -> Result<()> {
         }
         None => None,
     };
-    let linked = Instant::now();
-    let linkage = dtsen_link::link_and_write(&config, &mut data, model, &a.out)?;
-    // Writing: pairs.csv is written during the clustering, the rest after it.
-    let t = &linkage.report.timings;
-    let write_ms = linked.elapsed().as_millis().saturating_sub(u128::from(
-        t.blocking_ms + t.training_ms + t.scoring_ms + t.clustering_ms,
-    ));
-    let r = &linkage.report;
+    let started = Instant::now();
+    let (report, load_ms, write_ms) = match &a.partition_by {
+        Some(by) => {
+            let by: dtsen_link::partition::PartitionBy = by.parse()?;
+            let work = a.work.clone().unwrap_or_else(|| a.out.join("partitions"));
+            let report = dtsen_link::partition::link_partitioned(
+                &config, &a.input, &by, model, &a.out, &work,
+            )?;
+            let load_ms = report.partitions.as_ref().map_or(0, |p| {
+                p.split_ms + p.partitions.iter().map(|f| f.load_ms).sum::<u64>()
+            });
+            (report, u128::from(load_ms), None)
+        }
+        None => {
+            let mut data = load_input(&config, &a.input, dtsen_link::data::Keep::LINKING)?;
+            let load_ms = started.elapsed().as_millis();
+            let linked = Instant::now();
+            let linkage = dtsen_link::link_and_write(&config, &mut data, model, &a.out)?;
+            // Writing: pairs.csv is written during the clustering, the rest after it.
+            let t = &linkage.report.timings;
+            let write_ms = linked.elapsed().as_millis().saturating_sub(u128::from(
+                t.blocking_ms + t.training_ms + t.scoring_ms + t.clustering_ms,
+            ));
+            (linkage.report, load_ms, Some(write_ms))
+        }
+    };
+    let r = &report;
     if a.json {
         println!("{}", serde_json::to_string_pretty(r)?);
         return Ok(());
@@ -175,6 +201,17 @@ fn link_run(a: RunArgs) -> Result<()> {
     println!("records          {:>10}", r.records);
     for (s, n) in &r.sources {
         println!("  {s:<18} {n:>8}");
+    }
+    if let Some(p) = &r.partitions {
+        let largest = p.partitions.first();
+        println!(
+            "partitions     {} by {} (largest {} with {} records); {} records followed their identifier to another partition",
+            p.partitions.len(),
+            p.by,
+            largest.map_or("-", |f| f.key.as_str()),
+            largest.map_or(0, |f| f.records),
+            p.records_following_identifier
+        );
     }
     println!("candidate pairs  {:>10}", r.candidate_pairs);
     for b in &r.blocking {
@@ -198,14 +235,22 @@ fn link_run(a: RunArgs) -> Result<()> {
         "review         {} distinct identifiers, {} weak bridges",
         r.review_distinct_identifiers, r.review_weak_bridges
     );
+    let t = &r.timings;
+    let load = match &r.partitions {
+        Some(p) => format!(
+            "split {} ms, load {} ms",
+            p.split_ms,
+            load_ms - u128::from(p.split_ms)
+        ),
+        None => format!("load {load_ms} ms"),
+    };
+    let write = write_ms.map_or(String::new(), |w| format!(", writing {w} ms"));
     println!(
-        "time           load {} ms, blocking {} ms, training {} ms, scoring {} ms, clustering {} ms, writing {} ms; total {:.2} s",
-        load_ms,
-        r.timings.blocking_ms,
-        r.timings.training_ms,
-        r.timings.scoring_ms,
-        r.timings.clustering_ms,
-        write_ms,
+        "time           {load}, blocking {} ms, training {} ms, scoring {} ms, clustering {} ms{write}; total {:.2} s",
+        t.blocking_ms,
+        t.training_ms,
+        t.scoring_ms,
+        t.clustering_ms,
         started.elapsed().as_secs_f64()
     );
     println!("output         {}", a.out.display());

@@ -490,6 +490,18 @@ pub fn pack_region(s: &[u8]) -> u64 {
     v * 10u64.pow(10 - n)
 }
 
+/// Whether a NIK's digits have its structure (region, birth date, serial), as of `reference`;
+/// the loader's test when no validity column is configured.
+pub(crate) fn nik_structure_ok(v: &[u8], reference: Date) -> bool {
+    std::str::from_utf8(v).is_ok_and(|s| Nik::parse_structure(s, reference).is_ok())
+}
+
+/// The date NIK structures are checked against (far enough ahead that no birth date is in
+/// its future: the loader checks the structure, ingest the dates).
+pub(crate) fn nik_reference() -> Result<Date, LinkError> {
+    Date::new(2100, 1, 1).map_err(|e| LinkError::Input(e.to_string()))
+}
+
 /// A NIK's 16 digits as a number (spaces, dots and dashes ignored), 0 when not 16 digits.
 pub fn pack_nik(s: &[u8]) -> u64 {
     let mut v = 0u64;
@@ -868,7 +880,7 @@ fn load_one(
         })
         .collect();
     let hasher = foldhash::fast::FixedState::with_seed(0x6474_7365_6e21);
-    let reference = Date::new(2100, 1, 1).map_err(|e| LinkError::Input(e.to_string()))?;
+    let reference = nik_reference()?;
 
     let Accum {
         ids,
@@ -1470,13 +1482,7 @@ impl Prep<'_> {
                         let nik = pack_nik(v);
                         values.push(nik);
                         // With a validity column, that column decides.
-                        valid.push(
-                            nik != 0
-                                && (*has_valid
-                                    || std::str::from_utf8(v).is_ok_and(|s| {
-                                        Nik::parse_structure(s, self.reference).is_ok()
-                                    })),
-                        );
+                        valid.push(nik != 0 && (*has_valid || nik_structure_ok(v, self.reference)));
                     }
                     Column::Region(values) => values.push(pack_region(v)),
                     Column::Number(values) => values.push(

@@ -16,11 +16,12 @@ pub mod data;
 pub mod eval;
 pub mod levels;
 pub mod model;
+pub mod partition;
 pub mod registry;
 mod sort;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -112,8 +113,53 @@ pub struct Report {
     pub review_weak_bridges: usize,
     /// Whether the model was trained in this run (false: loaded).
     pub trained: bool,
-    /// Timings.
+    /// Timings (added up over the partitions of a partitioned run).
     pub timings: Timings,
+    /// The split of a partitioned run ([`partition::link_partitioned`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<partition::PartitionReport>,
+}
+
+impl Report {
+    /// Adds another partition's report: counts add up, the largest blocks are the larger of
+    /// the two, per-source and per-rule figures are matched by name and position.
+    pub fn add(&mut self, o: &Report) {
+        self.records += o.records;
+        for (name, n) in &o.sources {
+            match self.sources.iter_mut().find(|(s, _)| s == name) {
+                Some((_, m)) => *m += n,
+                None => self.sources.push((name.clone(), *n)),
+            }
+        }
+        self.short_rows += o.short_rows;
+        for (r, x) in self.blocking.iter_mut().zip(&o.blocking) {
+            r.records_keyed += x.records_keyed;
+            r.blocks += x.blocks;
+            r.largest_block = r.largest_block.max(x.largest_block);
+            r.oversized_blocks += x.oversized_blocks;
+            r.oversized_records += x.oversized_records;
+            r.pairs_proposed += x.pairs_proposed;
+            r.pairs_new += x.pairs_new;
+        }
+        self.candidate_pairs += o.candidate_pairs;
+        for ((_, n), (_, m)) in self
+            .deterministic_links
+            .iter_mut()
+            .zip(&o.deterministic_links)
+        {
+            *n += m;
+        }
+        self.probabilistic_links += o.probabilistic_links;
+        self.clusters += o.clusters;
+        self.multi_record_clusters += o.multi_record_clusters;
+        self.review_distinct_identifiers += o.review_distinct_identifiers;
+        self.review_weak_bridges += o.review_weak_bridges;
+        let (t, x) = (&mut self.timings, &o.timings);
+        t.blocking_ms += x.blocking_ms;
+        t.training_ms += x.training_ms;
+        t.scoring_ms += x.scoring_ms;
+        t.clustering_ms += x.clustering_ms;
+    }
 }
 
 /// The result of a run.
@@ -180,7 +226,7 @@ fn deterministic_rule(checks: &[DeterministicCheck], data: &Dataset, pair: &Pair
 
 /// Runs blocking, training (unless a model is given), scoring and clustering.
 pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
-    run(config, Data::Shared(data), model, None).0
+    run(config, Data::Shared(data), model, None, None).0
 }
 
 /// [`link`], releasing the dataset's columns as soon as the run is done with them: the
@@ -190,7 +236,7 @@ pub fn link(config: &Config, data: &Dataset, model: Option<Model>) -> Linkage {
 /// reused by the later steps instead of fresh pages (≈ 2.4 ms a megabyte on a host that
 /// takes back its guests' free memory; see BENCHMARKS.md).
 pub fn link_releasing(config: &Config, data: &mut Dataset, model: Option<Model>) -> Linkage {
-    run(config, Data::Releasing(data), model, None).0
+    run(config, Data::Releasing(data), model, None, None).0
 }
 
 /// [`link_releasing`], then the outputs [`write_outputs`] writes, into `out`; `pairs.csv` is
@@ -202,10 +248,31 @@ pub fn link_and_write(
     model: Option<Model>,
     out: &Path,
 ) -> Result<Linkage, LinkError> {
+    let mut outputs = Outputs::create(config, out)?;
+    let linkage = link_into(config, data, model, None, &mut outputs)?;
+    outputs.finish(&linkage.model, &linkage.report)?;
+    Ok(linkage)
+}
+
+/// [`link_releasing`], appending its pairs, clusters and review cases to `outputs` (review
+/// cases numbered after those already there).
+fn link_into(
+    config: &Config,
+    data: &mut Dataset,
+    model: Option<Model>,
+    population: Option<&model::Population>,
+    outputs: &mut Outputs,
+) -> Result<Linkage, LinkError> {
     let ids = IdFormat::of(data);
-    let (linkage, pairs_written) = run(config, Data::Releasing(data), model, Some((out, ids)));
+    let (linkage, pairs_written) = run(
+        config,
+        Data::Releasing(data),
+        model,
+        population,
+        Some((&mut outputs.pairs, ids)),
+    );
     pairs_written?;
-    write_others(data, &linkage, ids, out)?;
+    outputs.append_others(data, &linkage.clusters, ids)?;
     Ok(linkage)
 }
 
@@ -240,7 +307,8 @@ fn run(
     config: &Config,
     mut held: Data,
     model: Option<Model>,
-    pairs_out: Option<(&Path, IdFormat)>,
+    population: Option<&model::Population>,
+    pairs_out: Option<(&mut Sink, IdFormat)>,
 ) -> (Linkage, Result<(), LinkError>) {
     let mut timings = Timings::default();
     let t = Instant::now();
@@ -250,7 +318,7 @@ fn run(
     timings.blocking_ms = t.elapsed().as_millis() as u64;
     let t = Instant::now();
     let trained = model.is_none();
-    let model = model.unwrap_or_else(|| model::train(config, data, &pairs));
+    let model = model.unwrap_or_else(|| model::train_in(config, data, &pairs, population));
     timings.training_ms = t.elapsed().as_millis() as u64;
     let t = Instant::now();
     let checks = deterministic_checks(config);
@@ -332,7 +400,7 @@ fn run(
             )
         },
         || match pairs_out {
-            Some((out, ids)) => write_pairs(config, data, &pairs, &weights, &methods, ids, out),
+            Some((sink, ids)) => write_pairs(config, data, &pairs, &weights, &methods, ids, sink),
             None => Ok(()),
         },
     );
@@ -387,6 +455,7 @@ fn run(
             .count(),
         trained,
         timings,
+        partitions: None,
     };
     (
         Linkage {
@@ -551,8 +620,8 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> LinkError + '_ {
     }
 }
 
-/// Writes `pairs.csv` (probabilistic decisions and near misses at or above the output
-/// probability; deterministic links too when configured) into `out`, creating it.
+/// Appends to `pairs.csv` the probabilistic decisions and near misses at or above the output
+/// probability (deterministic links too when configured).
 fn write_pairs(
     config: &Config,
     data: &Dataset,
@@ -560,23 +629,15 @@ fn write_pairs(
     weights: &[f32],
     methods: &[Method],
     ids: IdFormat,
-    out: &Path,
+    sink: &mut Sink,
 ) -> Result<(), LinkError> {
-    std::fs::create_dir_all(out).map_err(io(out))?;
-    let path = out.join("pairs.csv");
-    let mut w = create(&path)?;
-    let mut head = String::from("left,right,method,match_weight,match_probability");
-    for c in &config.comparisons {
-        head.push(',');
-        head.push_str(&c.name);
-    }
-    head.push_str(",rule\n");
-    w.write_all(head.as_bytes()).map_err(io(&path))?;
+    let Sink { writer: w, path } = sink;
+    let path = path.as_path();
     let min = config.model.output_min_probability;
     // Most candidate pairs are skipped without computing a probability.
     let below = weight_certainly_below(min);
     let all_deterministic = config.model.output_deterministic_pairs;
-    write_parallel(&mut w, pairs.len(), 1 << 15, &path, |chunk, line| {
+    write_parallel(w, pairs.len(), 1 << 15, path, |chunk, line| {
         for k in chunk {
             let (p, wt, m) = (&pairs[k], weights[k], &methods[k]);
             if matches!(m, Method::Deterministic(_)) && !all_deterministic {
@@ -615,8 +676,7 @@ fn write_pairs(
             }
             line.push(b'\n');
         }
-    })?;
-    w.flush().map_err(io(&path))
+    })
 }
 
 /// Writes `pairs.csv`, `clusters.csv`, `review.csv`, `model.json` and `link-report.json` into
@@ -628,6 +688,7 @@ pub fn write_outputs(
     out: &Path,
 ) -> Result<(), LinkError> {
     let ids = IdFormat::of(data);
+    let mut outputs = Outputs::create(config, out)?;
     write_pairs(
         config,
         data,
@@ -635,9 +696,10 @@ pub fn write_outputs(
         &linkage.weights,
         &linkage.methods,
         ids,
-        out,
+        &mut outputs.pairs,
     )?;
-    write_others(data, linkage, ids, out)
+    outputs.append_others(data, &linkage.clusters, ids)?;
+    outputs.finish(&linkage.model, &linkage.report)
 }
 
 /// How ids are written: as they are, unless one of them needs CSV quoting (checked once a
@@ -663,63 +725,116 @@ impl IdFormat {
     }
 }
 
-/// The outputs but `pairs.csv`.
-fn write_others(
-    data: &Dataset,
-    linkage: &Linkage,
-    ids: IdFormat,
-    out: &Path,
-) -> Result<(), LinkError> {
-    std::fs::create_dir_all(out).map_err(io(out))?;
-    let mut line = Vec::with_capacity(256);
-    // clusters.csv
-    let path = out.join("clusters.csv");
-    let mut w = create(&path)?;
-    w.write_all(b"id,cluster,review\n").map_err(io(&path))?;
-    write_parallel(&mut w, data.len(), 1 << 16, &path, |chunk, line| {
-        for i in chunk {
-            ids.push(line, data.id(i));
-            line.push(b',');
-            ids.push(line, data.id(linkage.clusters.cluster[i] as usize));
-            line.push(b',');
-            let r = linkage.clusters.review[i];
-            if r != 0 {
-                let _ = write!(line, "{r}");
-            }
-            line.push(b'\n');
-        }
-    })?;
-    w.flush().map_err(io(&path))?;
-    // review.csv: one row per link involved in a review case.
-    let path = out.join("review.csv");
-    let mut w = create(&path)?;
-    w.write_all(b"review,reason,records,left,right,match_probability\n")
-        .map_err(io(&path))?;
-    for case in &linkage.clusters.cases {
-        let reason = match case.reason {
-            ReviewReason::DistinctIdentifiers => "distinct_identifiers",
-            ReviewReason::WeakBridge => "weak_bridge",
-        };
-        for &(a, b, p) in &case.edges {
-            line.clear();
-            let _ = write!(line, "{},{reason},{},", case.id, case.records.len());
-            push_csv(&mut line, data.id(a as usize));
-            line.push(b',');
-            push_csv(&mut line, data.id(b as usize));
-            let _ = writeln!(line, ",{p:.6}");
-            w.write_all(&line).map_err(io(&path))?;
-        }
+/// One output file being written.
+struct Sink {
+    writer: std::io::BufWriter<std::fs::File>,
+    path: PathBuf,
+}
+
+impl Sink {
+    fn create(path: PathBuf, header: &[u8]) -> Result<Sink, LinkError> {
+        let mut writer = create(&path)?;
+        writer.write_all(header).map_err(io(&path))?;
+        Ok(Sink { writer, path })
     }
-    w.flush().map_err(io(&path))?;
-    let path = out.join("model.json");
-    let text = serde_json::to_string_pretty(&linkage.model)
-        .map_err(|e| LinkError::Model(e.to_string()))?;
-    std::fs::write(&path, text).map_err(io(&path))?;
-    let path = out.join("link-report.json");
-    let text = serde_json::to_string_pretty(&linkage.report)
-        .map_err(|e| LinkError::Model(e.to_string()))?;
-    std::fs::write(&path, text).map_err(io(&path))?;
-    Ok(())
+
+    fn finish(mut self) -> Result<(), LinkError> {
+        self.writer.flush().map_err(io(&self.path))
+    }
+}
+
+/// The output files of a run, created with their headers: one linkage is appended to them, or
+/// the linkages of a run's partitions one after another; [`Outputs::finish`] adds the model
+/// and the report.
+pub(crate) struct Outputs {
+    dir: PathBuf,
+    pairs: Sink,
+    clusters: Sink,
+    review: Sink,
+    /// Review cases written so far: the next linkage's cases are numbered after them.
+    cases: usize,
+}
+
+impl Outputs {
+    pub(crate) fn create(config: &Config, out: &Path) -> Result<Outputs, LinkError> {
+        std::fs::create_dir_all(out).map_err(io(out))?;
+        let mut head = String::from("left,right,method,match_weight,match_probability");
+        for c in &config.comparisons {
+            head.push(',');
+            head.push_str(&c.name);
+        }
+        head.push_str(",rule\n");
+        Ok(Outputs {
+            dir: out.to_path_buf(),
+            pairs: Sink::create(out.join("pairs.csv"), head.as_bytes())?,
+            clusters: Sink::create(out.join("clusters.csv"), b"id,cluster,review\n")?,
+            review: Sink::create(
+                out.join("review.csv"),
+                b"review,reason,records,left,right,match_probability\n",
+            )?,
+            cases: 0,
+        })
+    }
+
+    /// Appends every record's cluster to `clusters.csv` and the review cases to `review.csv`
+    /// (one row per link involved in a case).
+    fn append_others(
+        &mut self,
+        data: &Dataset,
+        clusters: &Clusters,
+        ids: IdFormat,
+    ) -> Result<(), LinkError> {
+        let first = self.cases;
+        let Sink { writer: w, path } = &mut self.clusters;
+        write_parallel(w, data.len(), 1 << 16, path, |chunk, line| {
+            for i in chunk {
+                ids.push(line, data.id(i));
+                line.push(b',');
+                ids.push(line, data.id(clusters.cluster[i] as usize));
+                line.push(b',');
+                let r = clusters.review[i];
+                if r != 0 {
+                    push_u64(line, first as u64 + u64::from(r));
+                }
+                line.push(b'\n');
+            }
+        })?;
+        let Sink { writer: w, path } = &mut self.review;
+        let mut line = Vec::with_capacity(256);
+        for case in &clusters.cases {
+            let reason = match case.reason {
+                ReviewReason::DistinctIdentifiers => "distinct_identifiers",
+                ReviewReason::WeakBridge => "weak_bridge",
+            };
+            for &(a, b, p) in &case.edges {
+                line.clear();
+                let _ = write!(line, "{},{reason},{},", first + case.id, case.records.len());
+                push_csv(&mut line, data.id(a as usize));
+                line.push(b',');
+                push_csv(&mut line, data.id(b as usize));
+                let _ = writeln!(line, ",{p:.6}");
+                w.write_all(&line).map_err(io(path))?;
+            }
+        }
+        self.cases += clusters.cases.len();
+        Ok(())
+    }
+
+    /// Flushes the files and writes `model.json` and `link-report.json`.
+    pub(crate) fn finish(self, model: &Model, report: &Report) -> Result<(), LinkError> {
+        self.pairs.finish()?;
+        self.clusters.finish()?;
+        self.review.finish()?;
+        for (name, text) in [
+            ("model.json", serde_json::to_string_pretty(model)),
+            ("link-report.json", serde_json::to_string_pretty(report)),
+        ] {
+            let text = text.map_err(|e| LinkError::Model(e.to_string()))?;
+            let path = self.dir.join(name);
+            std::fs::write(&path, text).map_err(io(&path))?;
+        }
+        Ok(())
+    }
 }
 
 /// A weight below which a match probability is certainly under `p` (the weight of `p`, less a

@@ -176,16 +176,16 @@ pub fn probability(weight: f64) -> f64 {
     1.0 / (1.0 + (-weight).exp2())
 }
 
-struct SplitMix(u64);
+pub(crate) struct SplitMix(pub(crate) u64);
 impl SplitMix {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         ((u128::from(self.next()) * n as u128) >> 64) as usize
     }
 }
@@ -428,8 +428,31 @@ fn em(
 
 /// Trains a model on the candidate pairs of `data`.
 pub fn train(config: &Config, data: &Dataset, pairs: &[Pair]) -> Model {
+    train_in(config, data, pairs, None)
+}
+
+/// The whole input that a partition is part of, for a model trained on one partition and used
+/// on all (see [`crate::partition`]).
+pub struct Population {
+    /// A uniform random sample of the whole input's records.
+    pub sample: Dataset,
+    /// Records in the whole input.
+    pub records: usize,
+}
+
+/// [`train`]; with a `population`, the model is the whole input's, not the partition's: u
+/// comes from random pairs of the population's sample (pairs of one partition agree on region
+/// far more often than pairs of the input), and the prior is the partition's expected matches,
+/// scaled to the input's records, over the input's pairs. m is learnt from the partition's
+/// candidates, which hold matches much like any other partition's.
+pub fn train_in(
+    config: &Config,
+    data: &Dataset,
+    pairs: &[Pair],
+    population: Option<&Population>,
+) -> Model {
     let comps = config.comparisons.len();
-    let (u, u_counts, sampled) = estimate_u(config, data);
+    let (u, u_counts, sampled) = estimate_u(config, population.map_or(data, |p| &p.sample));
     let nulls: Vec<usize> = config
         .comparisons
         .iter()
@@ -522,7 +545,18 @@ pub fn train(config: &Config, data: &Dataset, pairs: &[Pair]) -> Model {
     let (_, share, _, _) = em(&all, &vec![true; comps], &nulls, &u, &m, false, 200);
     let candidates = pairs.len() as f64;
     let expected = share * candidates;
-    let prior = (expected / data.total_pairs().max(1.0)).clamp(1e-15, 0.5);
+    let prior = match population {
+        None => expected / data.total_pairs().max(1.0),
+        Some(p) => {
+            // The input's in-scope pairs, from the sample's share of in-scope pairs (exact in
+            // dedupe mode, where every pair is in scope).
+            let (r, n) = (p.sample.len() as f64, p.records as f64);
+            let share = p.sample.total_pairs() / (r * (r - 1.0) / 2.0).max(1.0);
+            let total = share * n * (n - 1.0) / 2.0;
+            expected * (n / (data.len() as f64).max(1.0)) / total.max(1.0)
+        }
+    }
+    .clamp(1e-15, 0.5);
     let comparisons = config
         .comparisons
         .iter()
