@@ -1120,7 +1120,7 @@ fn trim(s: &[u8]) -> &[u8] {
 
 /// The end of the last whole record in `block`: just after its last line end that has an even
 /// number of quotes before it (no quoted field open), or `None` when there is none.
-fn record_boundary(block: &[u8], quoting: bool) -> Option<usize> {
+pub(crate) fn record_boundary(block: &[u8], quoting: bool) -> Option<usize> {
     if !quoting {
         return memchr::memrchr(b'\n', block).map(|p| p + 1);
     }
@@ -1183,8 +1183,44 @@ impl<'a> PlainRecords<'a> {
     }
 }
 
+/// Calls `each` with every record of `block` (whole records, as [`record_boundary`] cuts
+/// them): its raw text's range in the block, line end included (and any empty lines before
+/// it), and its fields, read as the loader reads them.
+pub(crate) fn for_each_record(
+    block: &[u8],
+    delimiter: u8,
+    quoting: bool,
+    mut each: impl FnMut(std::ops::Range<usize>, &dyn Fields),
+) -> Result<(), csv::Error> {
+    if PlainRecords::fits(block, quoting) {
+        let mut records = PlainRecords::new(block, delimiter);
+        let mut record = PlainRecord::default();
+        loop {
+            let start = block.len() - records.rest.len();
+            if !records.next_into(&mut record) {
+                return Ok(());
+            }
+            each(start..block.len() - records.rest.len(), &record);
+        }
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quoting(quoting)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(block);
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let start = reader.position().byte() as usize;
+        if !reader.read_byte_record(&mut record)? {
+            return Ok(());
+        }
+        each(start..reader.position().byte() as usize, &record);
+    }
+}
+
 /// The fields of a record, as the preparation reads them.
-trait Fields {
+pub(crate) trait Fields {
     /// How many fields.
     fn count(&self) -> usize;
     /// Field `k`, if the record has it.
