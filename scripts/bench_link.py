@@ -11,7 +11,11 @@ median wall time (every run's is listed beside it) and the largest peak memory: 
 host takes back free memory, a run's first touches of memory cost it a host fault each, so one
 run alone measures the host as much as the engine.
 
+With `--partition-by region:7`, `dtsen link run --partition-by region:7` (one district at a
+time in memory) runs too, alternating with the other two, in its own rows.
+
 usage: python3 scripts/bench_link.py [--sizes 100k,1m,5m] [--repeat 3] [--work DIR] [--no-splink]
+                                     [--partition-by COLUMN:N]
 Needs: a release build (cargo build --release), GNU time (apt-get install time), and network
 access to PyPI the first time (Splink is installed into a throwaway virtualenv).
 """
@@ -28,6 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DTSEN = os.path.join(ROOT, "target", "release", "dtsen")
 SPLINK_VERSION = "5.0.0"
 REPEAT = 3
+PARTITION_BY = None
 
 # records ≈ 2.37 × persons (SIAK, Regsosek members, DTKS, P3KE). Regions chosen so that
 # villages keep a realistic size after scaling; seeds differ from the development seed (7).
@@ -80,9 +85,12 @@ def main():
                     help="runs of each engine, alternating (median wall, largest peak memory)")
     ap.add_argument("--reuse-splink", action="store_true",
                     help="reuse Splink's figures from an earlier run on the same files (marked in the table)")
+    ap.add_argument("--partition-by", default=None,
+                    help="also run dtsen link in partitions by this key (e.g. region:7)")
     args = ap.parse_args()
-    global REPEAT
+    global REPEAT, PARTITION_BY
     REPEAT = max(1, args.repeat)
+    PARTITION_BY = args.partition_by
     os.makedirs(args.work, exist_ok=True)
     py = None if args.no_splink else splink_python(args.work)
     rows = []
@@ -99,16 +107,27 @@ def main():
         truth = f"{src}/truth_records.csv"
         saved = f"{d}/splink/result.json"
         reuse = py and args.reuse_splink and os.path.exists(saved)
-        ours_runs, theirs_runs = [], []
+        ours_runs, theirs_runs, parted_runs = [], [], []
         for k in range(max(1, args.repeat)):
             ours_runs.append(timed(
                 [DTSEN, "link", "run", "--input", inp, "--out", f"{d}/dtsen"], f"{d}/dtsen.log"))
+            if PARTITION_BY:
+                parted_runs.append(timed(
+                    [DTSEN, "link", "run", "--input", inp, "--out", f"{d}/dtsen-parts",
+                     "--partition-by", PARTITION_BY], f"{d}/dtsen-parts.log"))
             if py and not reuse:
                 theirs_runs.append(timed(
                     [py, os.path.join(ROOT, "scripts", "splink_run.py"), inp, f"{d}/splink"],
                     f"{d}/splink.log"))
         ours = summary(ours_runs)
         ours["eval"] = evaluate(f"{d}/dtsen/clusters.csv", truth, f"{d}/dtsen")
+        parted = None
+        if PARTITION_BY:
+            parted = summary(parted_runs)
+            parted["eval"] = evaluate(f"{d}/dtsen-parts/clusters.csv", truth, f"{d}/dtsen-parts")
+            report = json.load(open(f"{d}/dtsen-parts/link-report.json"))["partitions"]
+            parted["partitions"] = len(report["partitions"])
+            parted["largest"] = report["partitions"][0]["records"]
         theirs = None
         if reuse:
             theirs = json.load(open(saved))
@@ -117,7 +136,7 @@ def main():
             theirs = summary(theirs_runs)
             theirs["eval"] = evaluate(f"{d}/splink/clusters.csv", truth, f"{d}/splink")
             json.dump(theirs, open(saved, "w"))
-        rows.append((size, region, persons, seed, records, ours, theirs))
+        rows.append((size, region, persons, seed, records, ours, theirs, parted))
         print(json.dumps({"size": size, "records": records,
                           "dtsen": {k: v for k, v in ours.items() if k != "eval"},
                           "dtsen_f1": ours["eval"]["pairwise"]["f1"],
@@ -147,7 +166,9 @@ def write(rows):
     lines = [
         f"Measured {datetime.date.today()} on {cpu()}, {os.cpu_count()} cores, "
         f"command `python3 scripts/bench_link.py --sizes {','.join(r[0] for r in rows)} "
-        f"--repeat {REPEAT}`: each engine run {REPEAT} times, alternating; wall = the median "
+        f"--repeat {REPEAT}"
+        + (f" --partition-by {PARTITION_BY}" if PARTITION_BY else "")
+        + f"`: each engine run {REPEAT} times, alternating; wall = the median "
         "(every run's in the last column), peak = the largest. "
         f"Splink {SPLINK_VERSION} with DuckDB, configured as `scripts/splink_run.py` (same "
         "input file, equivalent comparisons and blocking rules, u from 1M random pairs, EM "
@@ -157,8 +178,12 @@ def write(rows):
         "| records | region, seed | engine | wall s | peak MiB | pairwise P | pairwise R | pairwise F1 | cluster P | cluster R | speed-up | memory | runs (s) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for size, region, persons, seed, records, ours, theirs in rows:
-        for name, r in (("dtsen link", ours), ("Splink 5", theirs)):
+    for size, region, persons, seed, records, ours, theirs, parted in rows:
+        engines = [("dtsen link", ours), ("Splink 5", theirs)]
+        if parted:
+            engines.append((f"dtsen link, {parted['partitions']} partitions by {PARTITION_BY} "
+                            f"(largest {parted['largest']:,} records)", parted))
+        for name, r in engines:
             if r is None:
                 continue
             if r.get("reused"):
@@ -166,9 +191,9 @@ def write(rows):
             e = r["eval"]
             p = e["pairwise"]
             speed = mem = ""
-            if name == "dtsen link" and theirs:
-                speed = f"{theirs['wall'] / ours['wall']:.1f}×"
-                mem = f"{ours['rss'] / theirs['rss']:.2f}×"
+            if name.startswith("dtsen link") and theirs:
+                speed = f"{theirs['wall'] / r['wall']:.1f}×"
+                mem = f"{r['rss'] / theirs['rss']:.2f}×"
             lines.append(
                 f"| {records:,} | {region}, {seed} | {name} | {r['wall']:.1f} | {r['rss']:.0f} | "
                 f"{p['precision']:.4f} | {p['recall']:.4f} | {p['f1']:.4f} | "

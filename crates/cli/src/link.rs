@@ -59,8 +59,8 @@ pub struct RunArgs {
     /// comparisons) seen before go where its first record went.
     #[arg(long, value_name = "COLUMN[:N]")]
     partition_by: Option<String>,
-    /// Where a partitioned run keeps its temporary files (default: OUT/partitions; removed
-    /// as each partition is linked).
+    /// Where a partitioned run keeps its temporary files (default: OUT/partitions; each
+    /// partition's are removed once it is linked; after an error they stay, to be looked at).
     #[arg(long, requires = "partition_by")]
     work: Option<PathBuf>,
     /// Print the report as JSON.
@@ -173,7 +173,13 @@ fn link_run(a: RunArgs) -> Result<()> {
             let by: dtsen_link::partition::PartitionBy = by.parse()?;
             let work = a.work.clone().unwrap_or_else(|| a.out.join("partitions"));
             let report = dtsen_link::partition::link_partitioned(
-                &config, &a.input, &by, model, &a.out, &work,
+                &config,
+                &a.input,
+                &by,
+                model,
+                &a.out,
+                &work,
+                &crate::release_free_memory,
             )?;
             let load_ms = report.partitions.as_ref().map_or(0, |p| {
                 p.split_ms + p.partitions.iter().map(|f| f.load_ms).sum::<u64>()

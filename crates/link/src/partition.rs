@@ -110,6 +110,9 @@ pub struct PartitionReport {
 /// Links `inputs` partition by partition (see the module's description) into `out`, with
 /// temporary files under `work` (created, and removed when done). Returns the run's report,
 /// the partitions' reports added up; `model.json` is the model every partition used.
+/// `release_memory` is called before the split and after it and each partition: the caller's
+/// allocator may give what was freed back to the system there (the CLI's does, so that the
+/// footprint follows the partition; see BENCHMARKS.md).
 pub fn link_partitioned(
     config: &Config,
     inputs: &[PathBuf],
@@ -117,8 +120,10 @@ pub fn link_partitioned(
     model: Option<Model>,
     out: &Path,
     work: &Path,
+    release_memory: &dyn Fn(),
 ) -> Result<Report, LinkError> {
     let started = Instant::now();
+    release_memory();
     let split = split(config, inputs, by, work)?;
     // The model is trained on the largest partition, as the whole input's model: u from a
     // sample of the whole input, the prior scaled to it.
@@ -131,6 +136,7 @@ pub fn link_partitioned(
     };
     std::fs::remove_dir_all(&split.sample.dir).map_err(io(&split.sample.dir))?;
     let split_ms = started.elapsed().as_millis() as u64;
+    release_memory();
     let mut outputs = Outputs::create(config, out)?;
     let mut model = model;
     let mut total: Option<Report> = None;
@@ -156,6 +162,7 @@ pub fn link_partitioned(
             load_ms,
             link_ms: t.elapsed().as_millis() as u64,
         });
+        release_memory();
         model = Some(linkage.model);
         match &mut total {
             None => total = Some(linkage.report),
@@ -601,7 +608,9 @@ fn split(
         let mut current: (Vec<Block>, Vec<Parsed>) = (Vec::new(), Vec::new());
         loop {
             let blocks = read_blocks(&mut input, &mut carry, &mut line, window, quoting, &name)?;
-            let (parsed, routed) = rayon::join(
+            // Routing on this thread: the index is allocated, and freed, where the run is.
+            let (routed, parsed) = rayon::join(
+                || s.route(k, &header, &current.0, &current.1, by, &name),
                 || {
                     use rayon::prelude::*;
                     blocks
@@ -609,7 +618,6 @@ fn split(
                         .map(|b| parse_block(b, &cols, &name))
                         .collect::<Result<Vec<_>, _>>()
                 },
-                || s.route(k, &header, &current.0, &current.1, by, &name),
             );
             routed?;
             if blocks.is_empty() {

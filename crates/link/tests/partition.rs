@@ -81,8 +81,8 @@ siak,4,3571015506700001,SRI WAHYUNI,1970-06-15,3571011002
     let config = Config::parse(PERSONS).expect("config");
     let by: PartitionBy = "region:4".parse().expect("key");
     let (out, work) = (dir.join("out"), dir.join("work"));
-    let report =
-        link_partitioned(&config, &[input], &by, None, &out, &work).expect("partitioned run");
+    let report = link_partitioned(&config, &[input], &by, None, &out, &work, &|| {})
+        .expect("partitioned run");
 
     let parts = report.partitions.as_ref().expect("partition figures");
     let keys: Vec<(&str, usize)> = parts
@@ -160,6 +160,7 @@ u_sample_pairs = 10
         None,
         &dir.join("out"),
         &dir.join("work"),
+        &|| {},
     )
     .expect("partitioned run");
     assert_eq!(
@@ -193,6 +194,7 @@ fn a_missing_column_or_too_many_partitions_is_an_error_that_says_so() {
             None,
             &dir.join("out"),
             &dir.join("work"),
+            &|| {},
         )
         .map(|_| ())
         .map_err(|e| e.to_string())

@@ -166,6 +166,7 @@ fn a_generated_regency_is_matched_with_f1_above_0_99() {
         None,
         &out4,
         &work,
+        &|| {},
     )
     .expect("partitioned run");
     assert!(!work.exists(), "temporary files left");
