@@ -793,24 +793,8 @@ fn load_one(
         .byte_headers()
         .map_err(|e| LinkError::Input(format!("{name}: cannot read the header: {e}")))?
         .clone();
-    let names: Vec<String> = header
-        .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim()
-                .trim_start_matches('\u{feff}')
-                .to_lowercase()
-        })
-        .collect();
-    let column = |c: &str| -> Result<usize, LinkError> {
-        let want = c.trim().to_lowercase();
-        names.iter().position(|n| *n == want).ok_or_else(|| {
-            LinkError::Input(format!(
-                "{name}: column {c:?} named in the configuration is not in the header (found: {})",
-                names.join(", ")
-            ))
-        })
-    };
+    let names = header_names(&header);
+    let column = |c: &str| find_column(&names, c, name, "named in the configuration");
     let id_cols = config
         .input
         .id
@@ -823,17 +807,7 @@ fn load_one(
     for c in &config.comparisons {
         valid_cols.push(match &c.valid_column {
             None => None,
-            Some(v) => {
-                let values = if c.valid_values.is_empty() {
-                    vec![b"valid".to_vec()]
-                } else {
-                    c.valid_values
-                        .iter()
-                        .map(|x| x.as_bytes().to_vec())
-                        .collect()
-                };
-                Some((column(v)?, values))
-            }
+            Some(v) => Some((column(v)?, valid_values(c))),
         });
     }
     for c in &config.comparisons {
@@ -1112,6 +1086,48 @@ fn load_one(
         }
     })?;
     Ok(())
+}
+
+/// A header's column names as matched: trimmed, without a byte-order mark, in lower case.
+pub(crate) fn header_names(header: &csv::ByteRecord) -> Vec<String> {
+    header
+        .iter()
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_lowercase()
+        })
+        .collect()
+}
+
+/// The position of column `c` among `names` (case and spaces ignored), or an error naming
+/// the file, the column, why it was wanted and the columns there are.
+pub(crate) fn find_column(
+    names: &[String],
+    c: &str,
+    file: &str,
+    wanted: &str,
+) -> Result<usize, LinkError> {
+    let want = c.trim().to_lowercase();
+    names.iter().position(|n| *n == want).ok_or_else(|| {
+        LinkError::Input(format!(
+            "{file}: column {c:?} {wanted} is not in the header (found: {})",
+            names.join(", ")
+        ))
+    })
+}
+
+/// The values of a comparison's validity column that mean valid (`valid` by default).
+pub(crate) fn valid_values(c: &crate::config::ComparisonConfig) -> Vec<Vec<u8>> {
+    if c.valid_values.is_empty() {
+        vec![b"valid".to_vec()]
+    } else {
+        c.valid_values
+            .iter()
+            .map(|x| x.as_bytes().to_vec())
+            .collect()
+    }
 }
 
 fn trim(s: &[u8]) -> &[u8] {

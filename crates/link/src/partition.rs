@@ -543,33 +543,25 @@ fn split(
         let mut input = std::io::BufReader::with_capacity(1 << 16, file);
         let header = read_header(&mut input, quoting, &name)?;
         let header_lines = memchr::memchr_iter(b'\n', &header).count() as u64;
-        let names: Vec<String> = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .quoting(quoting)
-            .has_headers(false)
-            .from_reader(header.as_slice())
-            .byte_records()
-            .next()
-            .transpose()
-            .map_err(|e| LinkError::Input(format!("{name}: cannot read the header: {e}")))?
-            .unwrap_or_default()
-            .iter()
-            .map(|h| {
-                String::from_utf8_lossy(h)
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    .to_lowercase()
-            })
-            .collect();
-        let column = |c: &str| -> Result<usize, LinkError> {
-            let want = c.trim().to_lowercase();
-            names.iter().position(|n| *n == want).ok_or_else(|| {
-                LinkError::Input(format!(
-                    "{name}: column {c:?} (to partition by, or named in the configuration) is \
-                     not in the header (found: {})",
-                    names.join(", ")
-                ))
-            })
+        let names = data::header_names(
+            &csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .quoting(quoting)
+                .has_headers(false)
+                .from_reader(header.as_slice())
+                .byte_records()
+                .next()
+                .transpose()
+                .map_err(|e| LinkError::Input(format!("{name}: cannot read the header: {e}")))?
+                .unwrap_or_default(),
+        );
+        let column = |c: &str| {
+            data::find_column(
+                &names,
+                c,
+                &name,
+                "(to partition by, or named in the configuration)",
+            )
         };
         let mut identifiers = Vec::new();
         for c in config
@@ -579,17 +571,7 @@ fn split(
         {
             let valid = match &c.valid_column {
                 None => None,
-                Some(v) => {
-                    let values = if c.valid_values.is_empty() {
-                        vec![b"valid".to_vec()]
-                    } else {
-                        c.valid_values
-                            .iter()
-                            .map(|x| x.as_bytes().to_vec())
-                            .collect()
-                    };
-                    Some((column(v)?, values))
-                }
+                Some(v) => Some((column(v)?, data::valid_values(c))),
             };
             identifiers.push(Identifier {
                 column: column(&c.column)?,
