@@ -8,6 +8,7 @@
 //! `OE` → `U`, ...).
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// A standardised name.
@@ -34,6 +35,11 @@ pub struct NameRules {
     /// `first * 256 + second`), for a quick scan.
     spelling_heads: Vec<u64>,
 }
+
+/// The longest name (bytes) the ASCII path of the slow standardisation takes.
+const ASCII_MAX_LEN: usize = 160;
+/// The most tokens a name may have for the ASCII path.
+const ASCII_MAX_TOKENS: usize = 24;
 
 const RULES_CSV: &str = include_str!("../../../data/names/rules.csv");
 
@@ -120,6 +126,17 @@ impl NameRules {
         self.standardise_slow(raw)
     }
 
+    /// What standardising makes of `raw`, or `None` when `raw` is already standard (the
+    /// common case: then its standard form is `raw` itself, no father, no title), so that
+    /// callers keep the text they have instead of a copy.
+    pub fn changed(&self, raw: &str) -> Option<StdName> {
+        if self.already_standard_check(raw) {
+            None
+        } else {
+            Some(self.standardise_slow(raw))
+        }
+    }
+
     /// Whether `raw` is already in standard form (the common case); then `standardise`
     /// would return it unchanged, and callers may use it as it is without allocating.
     pub fn is_standard(&self, raw: &str) -> bool {
@@ -164,6 +181,141 @@ impl NameRules {
     }
 
     fn standardise_slow(&self, raw: &str) -> StdName {
+        match self.standardise_ascii(raw) {
+            Some(s) => s,
+            None => self.standardise_general(raw),
+        }
+    }
+
+    /// [`Self::standardise_general`] for the names nearly all are (ASCII, at most
+    /// [`ASCII_MAX_LEN`] bytes and [`ASCII_MAX_TOKENS`] tokens), with the tokens as ranges of
+    /// one stack buffer instead of a string each; `None` for any other name. The two give the
+    /// same result (a property test holds them together).
+    fn standardise_ascii(&self, raw: &str) -> Option<StdName> {
+        let b = raw.as_bytes();
+        if b.len() > ASCII_MAX_LEN || !b.is_ascii() {
+            return None;
+        }
+        let mut upper = [0u8; ASCII_MAX_LEN];
+        let upper = &mut upper[..b.len()];
+        upper.copy_from_slice(b);
+        upper.make_ascii_uppercase();
+        let upper: &[u8] = upper;
+        let text = |r: (usize, usize)| std::str::from_utf8(&upper[r.0..r.1]).unwrap_or("");
+        // Pieces: tokens split on anything but letters, digits, dots and apostrophes; a
+        // dotted token whose dot-less form is not a title split at its dots.
+        let mut pieces = [(0usize, 0usize); ASCII_MAX_TOKENS];
+        let mut n = 0;
+        let in_token = |c: u8| c.is_ascii_alphanumeric() || c == b'.' || c == b'\'';
+        let mut scratch = [0u8; ASCII_MAX_LEN];
+        let mut i = 0;
+        while i < upper.len() {
+            if !in_token(upper[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < upper.len() && in_token(upper[i]) {
+                i += 1;
+            }
+            let token = &upper[start..i];
+            let whole = !token.contains(&b'.') || {
+                let mut len = 0;
+                for &c in token.iter().filter(|&&c| c != b'.') {
+                    scratch[len] = c;
+                    len += 1;
+                }
+                self.titles
+                    .contains(std::str::from_utf8(&scratch[..len]).unwrap_or(""))
+            };
+            if whole {
+                if n == ASCII_MAX_TOKENS {
+                    return None;
+                }
+                pieces[n] = (start, i);
+                n += 1;
+            } else {
+                let mut s = start;
+                for j in start..=i {
+                    if j == i || upper[j] == b'.' {
+                        if j > s {
+                            if n == ASCII_MAX_TOKENS {
+                                return None;
+                            }
+                            pieces[n] = (s, j);
+                            n += 1;
+                        }
+                        s = j + 1;
+                    }
+                }
+            }
+        }
+        let pieces = &pieces[..n];
+        // Bare forms (letters and digits only), one after another in one buffer.
+        let mut bare_buf = [0u8; ASCII_MAX_LEN];
+        let mut bares = [(0usize, 0usize); ASCII_MAX_TOKENS];
+        let mut len = 0;
+        for (k, &(s, e)) in pieces.iter().enumerate() {
+            let from = len;
+            for &c in upper[s..e].iter().filter(|c| c.is_ascii_alphanumeric()) {
+                bare_buf[len] = c;
+                len += 1;
+            }
+            bares[k] = (from, len);
+        }
+        let bare = |k: usize| std::str::from_utf8(&bare_buf[bares[k].0..bares[k].1]).unwrap_or("");
+        let mut normal: [Cow<str>; ASCII_MAX_TOKENS] = std::array::from_fn(|_| Cow::Borrowed(""));
+        let mut is_title = [false; ASCII_MAX_TOKENS];
+        for k in 0..n {
+            let (b, t) = (bare(k), text(pieces[k]));
+            normal[k] = self.normalise_ref(b);
+            is_title[k] = (self.titles.contains(b) && (b.len() > 1 || t.contains('.')))
+                || (normal[k].len() > 1 && self.titles.contains(normal[k].as_ref()));
+        }
+        let any_name = (0..n).any(|k| !bare(k).is_empty() && !is_title[k]);
+        let mut out = StdName {
+            name: String::with_capacity(b.len()),
+            ..StdName::default()
+        };
+        let mut father = String::new();
+        let (mut names, mut fathers) = (0usize, 0usize);
+        let mut in_father = false;
+        for k in 0..n {
+            let b = bare(k);
+            if b.is_empty() {
+                continue;
+            }
+            if is_title[k] && any_name {
+                out.had_title = true;
+                continue;
+            }
+            if names > 0 && self.particles.contains(b) {
+                in_father = true;
+                continue;
+            }
+            let (target, count) = if in_father {
+                (&mut father, &mut fathers)
+            } else {
+                (&mut out.name, &mut names)
+            };
+            let token: &str = match self.first.get(b) {
+                Some(v) if *count == 0 => v,
+                _ => &normal[k],
+            };
+            if *count > 0 {
+                target.push(' ');
+            }
+            target.push_str(token);
+            *count += 1;
+        }
+        if fathers > 0 {
+            out.father = Some(father);
+        }
+        Some(out)
+    }
+
+    /// The general form of the slow path, for any text.
+    fn standardise_general(&self, raw: &str) -> StdName {
         // Tokens: split on anything but letters, digits, dots and apostrophes; a dotted
         // abbreviation ("S.PD.") stays one token so that it can be recognised as a title.
         let upper = raw.to_uppercase();
@@ -234,13 +386,18 @@ impl NameRules {
     }
 
     fn normalise_token(&self, token: &str) -> String {
+        self.normalise_ref(token).into_owned()
+    }
+
+    /// A token's normal form, borrowed when no spelling rule changes it.
+    fn normalise_ref<'a>(&'a self, token: &'a str) -> Cow<'a, str> {
         if let Some(v) = self.tokens.get(token) {
-            return v.clone();
+            return Cow::Borrowed(v);
+        }
+        if !self.may_respell(token.as_bytes()) {
+            return Cow::Borrowed(token);
         }
         let mut t = token.to_owned();
-        if !self.may_respell(t.as_bytes()) {
-            return t;
-        }
         // Until nothing changes: replacing one pair can form another ("DDJJ").
         for _ in 0..8 {
             let before = t.len();
@@ -254,7 +411,7 @@ impl NameRules {
             }
         }
         // A variant may only show after the spelling is normalised (MOEHAMMAD).
-        self.tokens.get(&t).cloned().unwrap_or(t)
+        Cow::Owned(self.tokens.get(&t).cloned().unwrap_or(t))
     }
 }
 
@@ -332,6 +489,15 @@ mod tests {
         fn standardising_is_idempotent_and_never_panics(s in "\\PC{0,40}") {
             let once = standardise(&s).name;
             prop_assert_eq!(standardise(&once).name, once.clone());
+        }
+
+        #[test]
+        fn the_ascii_path_gives_what_the_general_path_gives(
+            s in "(( |  |,|\\.|'|-|DJ|TJ|OE|SJ|CH|NJ|KH|SITI|SITTI|MUH|moch|M\\.|MOEHAMAD|H\\.|HJ|hj\\.|BIN|BINTI|BT|DRS|S\\.PD\\.|SPD|S\\.E|IR|[A-Za-z0-9]{1,7}|[a-z.']{1,4})){0,12}"
+        ) {
+            let rules = NameRules::official();
+            let general = rules.standardise_general(&s);
+            prop_assert_eq!(rules.standardise_ascii(&s), Some(general));
         }
 
         #[test]

@@ -235,7 +235,7 @@ impl Person<'_> {
             }
         };
         // Most names are already standard: then skip building a copy.
-        let std = (!ctx.names.is_standard(self.name)).then(|| ctx.names.standardise(self.name));
+        let std = ctx.names.changed(self.name);
         let std_name = std.as_ref().map_or(self.name, |s| s.name.as_str());
         let father = std.as_ref().and_then(|s| s.father.as_deref()).unwrap_or("");
         let had_title = std.as_ref().is_some_and(|s| s.had_title);
@@ -841,7 +841,8 @@ fn regsosek_family(
         w.push("appliance_without_electricity");
     }
     let head = row.at(col!(S, "r108"));
-    let head_std = ctx.names.standardise(head);
+    let head_std = ctx.names.changed(head);
+    let head_std = head_std.as_ref().map_or(head, |s| s.name.as_str());
     out.extend_from_slice(b"regsosek_keluarga\t");
     dtsen_core::date::push_num(out, line, 1);
     out.push(b'\t');
@@ -862,7 +863,7 @@ fn regsosek_family(
     for text in [
         row.at(col!(S, "r107")),
         head,
-        &head_std.name,
+        head_std,
         row.at(col!(S, "r112")),
         row.at(col!(S, "latitude")),
         row.at(col!(S, "longitude")),
@@ -1100,7 +1101,7 @@ fn list(
         }
     };
     extras(row, &mut a);
-    let std = ctx.names.standardise(name);
+    let std = ctx.names.changed(name);
     out.extend_from_slice(row.spec.key.as_bytes());
     out.push(b'\t');
     dtsen_core::date::push_num(out, line, 1);
@@ -1116,7 +1117,7 @@ fn list(
     out.push(b'\t');
     tsv(out, name);
     out.push(b'\t');
-    tsv(out, &std.name);
+    tsv(out, std.as_ref().map_or(name, |s| s.name.as_str()));
     out.push(b'\t');
     w.write(out);
     out.push(b'\t');

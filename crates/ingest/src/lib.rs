@@ -189,6 +189,8 @@ struct Outputs {
     tx: Option<std::sync::mpsc::SyncSender<WriteBatch>>,
     writer: Option<std::thread::JoinHandle<Result<(), IngestError>>>,
     pool: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    /// The input side's buffers: every source's reader reads into these.
+    blocks: reader::BlockPool,
 }
 
 impl Outputs {
@@ -233,6 +235,11 @@ impl Outputs {
                         source: e,
                     })?;
                     buf.clear();
+                    // Only converted chunks' buffers are worth keeping (rejects' and headers'
+                    // are small).
+                    if buf.capacity() < 1 << 16 {
+                        continue;
+                    }
                     if let Ok(mut p) = back.lock() {
                         if p.len() < 64 {
                             p.push(buf);
@@ -252,6 +259,7 @@ impl Outputs {
             tx: Some(tx),
             writer: Some(writer),
             pool,
+            blocks: reader::BlockPool::default(),
         })
     }
 
@@ -273,12 +281,15 @@ impl Outputs {
         self.send(vec![(i, bytes.to_vec())])
     }
 
-    /// An empty buffer from the pool (or a new one).
-    fn buffer(pool: &std::sync::Mutex<Vec<Vec<u8>>>) -> Vec<u8> {
+    /// An empty buffer of at least `capacity` bytes: one from the pool when its last one is
+    /// large enough, else a new one (growing a pooled buffer would copy its old capacity,
+    /// empty as it is, into fresh memory).
+    fn buffer(pool: &std::sync::Mutex<Vec<Vec<u8>>>, capacity: usize) -> Vec<u8> {
         pool.lock()
             .ok()
             .and_then(|mut p| p.pop())
-            .unwrap_or_default()
+            .filter(|b| b.capacity() >= capacity)
+            .unwrap_or_else(|| Vec::with_capacity(capacity))
     }
 
     fn finish_inner(&mut self) -> Result<(), IngestError> {
@@ -441,7 +452,7 @@ fn read_source(
         Ok(r) => r,
         Err(e) => return Ok(Err(format!("cannot open {}: {e}", path.display()))),
     };
-    let mut records = Records::new(input);
+    let mut records = Records::with_pool(input, outputs.blocks.clone());
     let header = match records.header() {
         Ok(Some(h)) => h,
         Ok(None) => {
@@ -633,9 +644,10 @@ fn convert_chunk(
 ) -> Part {
     let mut part = Part::default();
     let out = &mut part.outs[job.out];
-    *out = Outputs::buffer(pool);
+    // Room for the usual output (a canonical row runs to about twice its source row), so
+    // that the buffer is not grown (copied into fresh memory) while the chunk is converted.
     let size: usize = chunk.iter().map(|r| r.end - r.start).sum();
-    out.reserve(size * 2);
+    *out = Outputs::buffer(pool, size * 2 + chunk.len() * 64);
     let mut fields = Fields::default();
     // The chunk's records lie one after another in the block: checked as UTF-8 in one go
     // (lines start after a line break, so each is then valid on its own); a chunk that is

@@ -36,6 +36,46 @@ pub struct Block {
     pub data: Vec<u8>,
     /// The records, in file order.
     pub recs: Vec<Rec>,
+    /// Where the bytes' buffer goes back when the block is dropped.
+    pool: Option<BlockPool>,
+}
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        if let Some(pool) = &self.pool {
+            pool.put(std::mem::take(&mut self.data));
+        }
+    }
+}
+
+/// Block buffers given back to be read into again: a reader then reuses memory the
+/// process already has instead of taking (and the kernel zeroing) fresh pages for every
+/// block, and a reused buffer is only zeroed where it has to grow.
+#[derive(Clone, Debug, Default)]
+pub struct BlockPool(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+impl BlockPool {
+    /// Buffers kept at most (blocks in flight: read ahead, converting, carried).
+    const KEEP: usize = 8;
+
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default()
+    }
+
+    fn put(&self, buf: Vec<u8>) {
+        if buf.capacity() == 0 {
+            return;
+        }
+        if let Ok(mut p) = self.0.lock() {
+            if p.len() < Self::KEEP {
+                p.push(buf);
+            }
+        }
+    }
 }
 
 impl Block {
@@ -68,6 +108,7 @@ pub struct Records<R: Read> {
     next_line: u64,
     eof: bool,
     skipping: bool,
+    pool: Option<BlockPool>,
 }
 
 impl<R: Read> Records<R> {
@@ -79,16 +120,41 @@ impl<R: Read> Records<R> {
             next_line: 1,
             eof: false,
             skipping: false,
+            pool: None,
+        }
+    }
+
+    /// A reader whose blocks' buffers come from `pool` and go back to it when dropped.
+    pub fn with_pool(inner: R, pool: BlockPool) -> Records<R> {
+        Records {
+            pool: Some(pool),
+            ..Records::new(inner)
         }
     }
 
     /// The next block of about `want` bytes of whole records; `None` at the end.
     pub fn next_block(&mut self, want: usize) -> io::Result<Option<Block>> {
         loop {
-            let mut data = std::mem::take(&mut self.carry);
-            let mut filled = data.len();
+            // The carried tail first, then what is read after it. A buffer from the pool
+            // still holds its last block's bytes: overwritten, not zeroed first.
+            let mut data = match &self.pool {
+                Some(pool) => pool.take(),
+                None => Vec::new(),
+            };
+            let mut filled = self.carry.len();
+            let size = if self.eof {
+                filled
+            } else {
+                filled + want.max(1 << 16)
+            };
+            if data.len() < size {
+                data.resize(size, 0);
+            } else {
+                data.truncate(size);
+            }
+            data[..filled].copy_from_slice(&self.carry);
+            self.carry.clear();
             if !self.eof {
-                data.resize(filled + want.max(1 << 16), 0);
                 while filled < data.len() {
                     match self.inner.read(&mut data[filled..]) {
                         Ok(0) => {
@@ -103,11 +169,15 @@ impl<R: Read> Records<R> {
                 data.truncate(filled);
             }
             if data.is_empty() {
+                if let Some(pool) = &self.pool {
+                    pool.put(data);
+                }
                 return Ok(None);
             }
             let mut block = Block {
                 data,
                 recs: Vec::new(),
+                pool: self.pool.clone(),
             };
             let mut pos = 0;
             if self.skipping {
@@ -122,7 +192,7 @@ impl<R: Read> Records<R> {
                 }
             }
             pos = self.split(&mut block, pos);
-            self.carry = block.data[pos..].to_vec();
+            self.carry.extend_from_slice(&block.data[pos..]);
             block
                 .data
                 .truncate(pos.max(block.recs.last().map_or(0, |r| r.end)));
@@ -636,6 +706,59 @@ mod tests {
         assert_eq!(want[1], (2, 2, "a,\"x\ny\",b".to_owned()));
         assert_eq!(want[3], (5, 1, "".to_owned()));
         assert_eq!(want[4], (6, 1, "e,f".to_owned()));
+    }
+
+    #[test]
+    fn reused_buffers_give_the_same_records() {
+        // Lines of every length up to a few kilobytes, a quoted field over a line break, a
+        // line longer than MAX_LINE, CRLF: several blocks, each buffer reused with the last
+        // block's bytes still in it (shorter and longer than what is read next).
+        let mut text = String::from("h1,h2\r\n");
+        for i in 0..3000usize {
+            let len = (i * 7919) % 4000;
+            text.push_str(&format!("{i},{}\n", "y".repeat(len)));
+            if i % 500 == 0 {
+                text.push_str("q,\"one\ntwo\",z\r\n");
+            }
+            if i == 1700 {
+                text.push_str(&"x".repeat(MAX_LINE + 5));
+                text.push('\n');
+            }
+        }
+        text.push_str("last,no newline");
+        let read = |pool: Option<BlockPool>, keep: usize| {
+            let mut rd = match pool {
+                Some(p) => Records::with_pool(text.as_bytes(), p),
+                None => Records::new(text.as_bytes()),
+            };
+            let header = rd.header().expect("reads");
+            let mut held = std::collections::VecDeque::new();
+            let mut got = Vec::new();
+            while let Some(b) = rd.next_block(1 << 16).expect("reads") {
+                for r in &b.recs {
+                    got.push((r.line, r.lines, r.too_long, b.bytes(r).to_vec()));
+                }
+                held.push_back(b);
+                if held.len() > keep {
+                    held.pop_front(); // back to the pool while others are still out
+                }
+            }
+            (header, got)
+        };
+        let want = read(None, 0);
+        assert!(want.1.len() > 3000);
+        for keep in [0, 1, 3, 9] {
+            let pool = BlockPool::default();
+            assert!(
+                read(Some(pool.clone()), keep) == want,
+                "blocks held: {keep}"
+            );
+            // The same pool again: every buffer now comes back dirty.
+            assert!(
+                read(Some(pool), keep) == want,
+                "second run, blocks held: {keep}"
+            );
+        }
     }
 
     #[test]
