@@ -31,6 +31,9 @@ pub struct NameRules {
     particles: HashSet<String>,
     /// Every word any rule looks at (titles, particles, variants, first-word rules).
     special: HashSet<String>,
+    /// The lengths (bit `len`, 63 for longer) of the special words, by first byte: a word
+    /// whose first byte and length no special word has is not looked up.
+    special_lengths: Vec<u64>,
     /// The first two bytes of every spelling pattern, as a set of byte pairs (bit
     /// `first * 256 + second`), for a quick scan.
     spelling_heads: Vec<u64>,
@@ -61,6 +64,7 @@ impl NameRules {
             spelling: Vec::new(),
             particles: HashSet::new(),
             special: HashSet::new(),
+            special_lengths: vec![0; 256],
             spelling_heads: vec![0; 1024],
         };
         let mut rdr = csv::Reader::from_reader(text.as_bytes());
@@ -101,6 +105,11 @@ impl NameRules {
             .chain(r.first.keys())
             .cloned()
             .collect();
+        for w in &r.special {
+            if let Some(&first) = w.as_bytes().first() {
+                r.special_lengths[usize::from(first)] |= 1 << w.len().min(63);
+            }
+        }
         for (from, _) in &r.spelling {
             if let Some(&[a, b]) = from.as_bytes().get(..2) {
                 let bit = usize::from(a) << 8 | usize::from(b);
@@ -177,7 +186,11 @@ impl NameRules {
 
     /// A word (upper-case ASCII letters) that no rule looks at.
     fn plain_word(&self, word: &str) -> bool {
-        !self.may_respell(word.as_bytes()) && !self.special.contains(word)
+        let b = word.as_bytes();
+        let maybe_special = b
+            .first()
+            .is_some_and(|&c| self.special_lengths[usize::from(c)] >> b.len().min(63) & 1 != 0);
+        !self.may_respell(b) && !(maybe_special && self.special.contains(word))
     }
 
     fn standardise_slow(&self, raw: &str) -> StdName {
