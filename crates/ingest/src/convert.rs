@@ -319,13 +319,21 @@ impl Person<'_> {
         }
         out.push(b'\t');
         tsv(out, self.birth_place);
-        for v in [self.religion, self.education, self.occupation]
-            .iter()
-            .chain(self.member.iter())
-        {
+        for v in [self.religion, self.education, self.occupation] {
             out.push(b'\t');
             if let Some(v) = v {
-                dtsen_core::date::push_num(out, *v, 1);
+                dtsen_core::date::push_num(out, v, 1);
+            }
+        }
+        // Only Regsosek members have the member items: the others' are written at once.
+        if self.member.iter().all(Option::is_none) {
+            out.extend_from_slice(&[b'\t'; MEMBER_ITEMS.len()]);
+        } else {
+            for v in &self.member {
+                out.push(b'\t');
+                if let Some(v) = v {
+                    dtsen_core::date::push_num(out, *v, 1);
+                }
             }
         }
         out.push(b'\t');
@@ -1185,5 +1193,28 @@ fn survey(
 fn extras(row: &Row, a: &mut Attrs) {
     for (i, name) in &row.map.extra {
         a.add(name, row.fields.get(*i));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_keep_their_order_and_lose_their_separators() {
+        let mut a = Attrs::default();
+        assert_eq!(a.as_bytes(), b"");
+        a.add("empty", "  ");
+        a.num("n", 0);
+        a.add("k", " a;b=c\td ");
+        assert_eq!(a.as_bytes(), b"n=0;k=a b c d");
+        // Many: everything kept, in order, separators replaced.
+        let mut want = String::from("n=0;k=a b c d");
+        for i in 0..20u32 {
+            a.add("key", &format!("v{i};x"));
+            a.num("num", 4_294_967_295 - i);
+            want.push_str(&format!(";key=v{i} x;num={}", 4_294_967_295 - i));
+        }
+        assert_eq!(String::from_utf8_lossy(a.as_bytes()), want);
     }
 }
