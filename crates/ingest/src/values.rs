@@ -23,11 +23,23 @@ pub struct List {
     by_text: foldhash::HashMap<Box<str>, u16>,
     /// The list's own codes as a bit set (empty: a list of aliases only, which accepts any).
     bits: Vec<u64>,
+    /// What `code` gives for each one-byte text (`L`, `P`, `1`, `Y`, ...: the texts read
+    /// most often), found without hashing.
+    single: Vec<Option<u16>>,
 }
 
 impl List {
     /// The code of `text`, if known.
     pub fn code(&self, text: &str) -> Option<u16> {
+        if let &[c] = text.as_bytes() {
+            if let Some(&code) = self.single.get(usize::from(c)) {
+                return code;
+            }
+        }
+        self.code_of_text(text)
+    }
+
+    fn code_of_text(&self, text: &str) -> Option<u16> {
         if let Some(&code) = self.by_text.get(text) {
             return Some(code);
         }
@@ -113,6 +125,11 @@ impl Vocab {
                         list.by_text.insert(t.into(), code);
                     }
                 }
+            }
+            for list in lists.values_mut() {
+                list.single = (0..128u8)
+                    .map(|c| list.code_of_text(char::from(c).encode_utf8(&mut [0; 4])))
+                    .collect();
             }
             Vocab { lists }
         })
@@ -510,6 +527,22 @@ mod tests {
             };
             prop_assert_eq!(list.code(&text), list.code_by_key(&text));
         }
+    }
+
+    #[test]
+    fn one_byte_texts_read_as_their_key_reads() {
+        let v = Vocab::official();
+        let mut found = 0;
+        for list in v.lists.values() {
+            for c in 0..=255u8 {
+                let Ok(text) = std::str::from_utf8(std::slice::from_ref(&c)) else {
+                    continue;
+                };
+                assert_eq!(list.code(text), list.code_by_key(text), "{text:?}");
+                found += usize::from(list.code(text).is_some());
+            }
+        }
+        assert!(found >= 4, "only {found} one-byte texts have a code");
     }
 
     #[test]
