@@ -190,7 +190,7 @@ impl NameRules {
         let maybe_special = b
             .first()
             .is_some_and(|&c| self.special_lengths[usize::from(c)] >> b.len().min(63) & 1 != 0);
-        !self.may_respell(b) && !(maybe_special && self.special.contains(word))
+        !(self.may_respell(b) || maybe_special && self.special.contains(word))
     }
 
     fn standardise_slow(&self, raw: &str) -> StdName {
@@ -249,17 +249,16 @@ impl NameRules {
                 n += 1;
             } else {
                 let mut s = start;
-                for j in start..=i {
-                    if j == i || upper[j] == b'.' {
-                        if j > s {
-                            if n == ASCII_MAX_TOKENS {
-                                return None;
-                            }
-                            pieces[n] = (s, j);
-                            n += 1;
+                for part in token.split(|&c| c == b'.') {
+                    let e = s + part.len();
+                    if e > s {
+                        if n == ASCII_MAX_TOKENS {
+                            return None;
                         }
-                        s = j + 1;
+                        pieces[n] = (s, e);
+                        n += 1;
                     }
+                    s = e + 1;
                 }
             }
         }

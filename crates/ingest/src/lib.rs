@@ -416,6 +416,106 @@ fn sep_name(c: char) -> String {
     }
 }
 
+/// The separator that finds the most of the layout's columns in a header (the usual one on
+/// a tie), with the columns' map and the header's names.
+fn layout(spec: &'static Spec, header: &str) -> Option<(char, HeaderMap, Vec<String>)> {
+    let mut best: Option<(char, HeaderMap, Vec<String>)> = None;
+    for sep in std::iter::once(spec.separator).chain(SEPARATORS) {
+        let mut f = Fields::default();
+        if f.split(header, sep).is_err() {
+            continue;
+        }
+        let names: Vec<String> = (0..f.len()).map(|i| f.get(i).to_owned()).collect();
+        let map = HeaderMap::new(spec, &names);
+        if best.as_ref().is_none_or(|b| map.found() > b.1.found()) {
+            best = Some((sep, map, names));
+        }
+    }
+    best
+}
+
+/// What [`convert_alone`] measured.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StageFigures {
+    /// Bytes of the records (the header excluded).
+    pub bytes: u64,
+    /// Records read (accepted + rejected).
+    pub records: u64,
+    /// Time spent splitting, decoding, validating, standardising and formatting them.
+    pub seconds: f64,
+}
+
+/// Parse + validate + standardise alone, for measuring: every record of one source file,
+/// already in memory (`data`, the whole file, header first), split into records and fields,
+/// decoded, validated, standardised and formatted on this thread by the very code `ingest`
+/// runs on its converter threads, into buffers that are then dropped. No reading from disk,
+/// no writing, no other thread. `None` when `file_name` is no source's or the header does
+/// not fit its layout.
+pub fn convert_alone(
+    file_name: &str,
+    data: &[u8],
+    as_of: dtsen_core::Date,
+) -> Option<StageFigures> {
+    let spec = SourceKind::ALL.iter().map(|k| k.spec()).find(|s| {
+        let name = file_name.to_ascii_lowercase();
+        name == format!("{}.csv", s.stem)
+    })?;
+    let ctx = Ctx {
+        regions: dtsen_core::RegionTable::official(),
+        names: dtsen_core::NameRules::official(),
+        as_of,
+    };
+    let enc = decode::detect(&data[..data.len().min(1 << 16)]);
+    let mut records = Records::new(data);
+    let header = records.header().ok()??;
+    let (text, _) = decode::decode(&header, enc);
+    let (sep, map, _) = layout(spec, &text)?;
+    if !map.missing.is_empty() {
+        return None;
+    }
+    let job = Job {
+        spec,
+        out: match convert::target(spec.kind) {
+            Target::Persons => OUT_PERSONS,
+            Target::Families => OUT_FAMILIES,
+            Target::Lists => OUT_LISTS,
+            Target::Survey => OUT_SURVEY,
+        },
+        map: &map,
+        sep,
+        enc,
+        ctx: &ctx,
+        file: file_name,
+    };
+    let pool = std::sync::Mutex::new(Vec::new());
+    let mut figures = StageFigures::default();
+    let started = Instant::now();
+    while let Ok(Some(block)) = records.next_block(Options::default().block_bytes) {
+        figures.bytes += block.data.len() as u64;
+        for chunk in block.recs.chunks(CHUNK_RECORDS) {
+            let part = convert_chunk(&job, &block, chunk, &pool);
+            figures.records += part.read;
+            // Back to the pool, as the writer gives them back.
+            if let Ok(mut p) = pool.lock() {
+                p.extend(
+                    part.outs
+                        .into_iter()
+                        .filter(|b| b.capacity() >= 1 << 16)
+                        .map(|mut b| {
+                            b.clear();
+                            b
+                        }),
+                );
+            }
+        }
+    }
+    figures.seconds = started.elapsed().as_secs_f64();
+    Some(figures)
+}
+
+/// Records converted as one piece of parallel work.
+const CHUNK_RECORDS: usize = 2048;
+
 /// Reads one source file. The outer error is an output failure; the inner one says why the
 /// file could not be read at all.
 #[allow(clippy::too_many_arguments)]
@@ -465,20 +565,7 @@ fn read_source(
     };
     sr.bytes += header.len() as u64 + 1;
     let (text, _) = decode::decode(&header, enc);
-    // The separator that finds the most layout columns; the usual one on a tie.
-    let mut best: Option<(char, HeaderMap, Vec<String>)> = None;
-    for sep in std::iter::once(spec.separator).chain(SEPARATORS) {
-        let mut f = Fields::default();
-        if f.split(&text, sep).is_err() {
-            continue;
-        }
-        let names: Vec<String> = (0..f.len()).map(|i| f.get(i).to_owned()).collect();
-        let map = HeaderMap::new(spec, &names);
-        if best.as_ref().is_none_or(|b| map.found() > b.1.found()) {
-            best = Some((sep, map, names));
-        }
-    }
-    let Some((sep, map, names)) = best else {
+    let Some((sep, map, names)) = layout(spec, &text) else {
         return Ok(Err(format!(
             "{}: the header row cannot be read",
             path.display()
@@ -613,7 +700,7 @@ fn flush(
     let pool = outputs.pool.clone();
     let parts: Vec<Part> = block
         .recs
-        .par_chunks(2048)
+        .par_chunks(CHUNK_RECORDS)
         .map(|chunk| convert_chunk(job, block, chunk, &pool))
         .collect();
     let mut batch = Vec::with_capacity(parts.len() * 2);

@@ -257,3 +257,22 @@ fn what_a_chunk_holds_is_seen_in_every_chunk() {
     assert_eq!(rejects(&sr, "binary_data"), 1);
     assert_eq!(sr.warnings_by_reason.get("encoding_fallback"), Some(&1));
 }
+
+#[test]
+fn the_conversion_alone_reads_what_ingest_reads() {
+    // Good rows, a cut row, a broken quote, 5,000 rows over several chunks.
+    let mut text = format!("{SIAK_HEADER}\n");
+    for _ in 0..5000 {
+        text.push_str(SIAK_ROW);
+        text.push('\n');
+    }
+    text.push_str("3571014503870002,\"broken\n3571014503870002,357101200315\n");
+    let (_, sr) = run("alone", "siak_penduduk.csv", text.as_bytes());
+    let as_of = Options::default().as_of;
+    let f = dtsen_ingest::convert_alone("siak_penduduk.csv", text.as_bytes(), as_of)
+        .expect("a source file");
+    assert_eq!(f.records, sr.read);
+    assert_eq!(f.bytes as usize, text.len() - SIAK_HEADER.len() - 1);
+    assert!(f.seconds > 0.0);
+    assert!(dtsen_ingest::convert_alone("notes.csv", text.as_bytes(), as_of).is_none());
+}
