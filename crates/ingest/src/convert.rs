@@ -710,6 +710,7 @@ fn regsosek_member(
         col!(S, "r430"),
         col!(S, "r431a"),
     ];
+    let member_lists = &lists().member;
     for (k, column) in columns.iter().enumerate() {
         let text = row.at(*column);
         p.member[k] = if MEMBER_LISTS[k].is_empty() {
@@ -719,7 +720,7 @@ fn regsosek_member(
             }
             v
         } else {
-            coded(&mut a, MEMBER_ITEMS[k], lists().member[k], text, w)
+            coded(&mut a, MEMBER_ITEMS[k], member_lists[k], text, w)
         };
     }
     p.member[21] = r409;
