@@ -1073,40 +1073,47 @@ fn list(
     w: &mut Warnings,
     out: &mut Vec<u8>,
 ) -> Result<(), Reject> {
-    let nik_text = row.get("NIK");
+    use schema::{ASN_COLS as A, BPJS_COLS as B, PLN_COLS as L};
+    let nik_text = row.at(match kind {
+        SourceKind::Asn => col!(A, "NIK"),
+        SourceKind::Pln => col!(L, "NIK"),
+        _ => col!(B, "NIK"),
+    });
     let nik = read_nik(nik_text, ctx, w);
     let mut a = Attrs::default();
     let (key, name) = match kind {
         SourceKind::Asn => {
-            a.add("instansi", row.get("INSTANSI"));
-            let jenis = row.get("JENIS").to_uppercase();
-            if !matches!(jenis.as_str(), "ASN" | "TNI" | "POLRI" | "BUMN" | "BUMD") {
+            a.add("instansi", row.at(col!(A, "INSTANSI")));
+            let jenis = upper(row.at(col!(A, "JENIS")));
+            if !matches!(&*jenis, "ASN" | "TNI" | "POLRI" | "BUMN" | "BUMD") {
                 w.push("label_unknown");
             }
             a.add("jenis", &jenis);
-            ("", row.get("NAMA"))
+            ("", row.at(col!(A, "NAMA")))
         }
         SourceKind::Pln => {
-            match number(row.get("DAYA_VA")) {
+            let daya = row.at(col!(L, "DAYA_VA"));
+            match number(daya) {
                 Some(v) => a.num("daya_va", v),
-                None if row.get("DAYA_VA").is_empty() => {}
+                None if daya.is_empty() => {}
                 None => w.push("number_unreadable"),
             }
-            match lists().yes_no.and_then(|l| l.code(row.get("SUBSIDI"))) {
+            let subsidi = row.at(col!(L, "SUBSIDI"));
+            match lists().yes_no.and_then(|l| l.code(subsidi)) {
                 Some(c) => a.num("subsidi", u32::from(c == 1)),
-                None if row.get("SUBSIDI").is_empty() => {}
+                None if subsidi.is_empty() => {}
                 None => w.push("flag_unknown"),
             }
-            (row.get("ID_PELANGGAN"), "")
+            (row.at(col!(L, "ID_PELANGGAN")), "")
         }
         _ => {
-            a.add("jenis_pbi", row.get("JENIS_PBI"));
-            let status = row.get("STATUS").to_uppercase();
+            a.add("jenis_pbi", row.at(col!(B, "JENIS_PBI")));
+            let status = upper(row.at(col!(B, "STATUS")));
             if !status.is_empty() && status != "AKTIF" && status != "NONAKTIF" {
                 w.push("label_unknown");
             }
             a.add("status", &status);
-            (row.get("NO_KARTU"), "")
+            (row.at(col!(B, "NO_KARTU")), "")
         }
     };
     extras(row, &mut a);
@@ -1191,6 +1198,15 @@ fn survey(
 }
 
 /// Unknown columns are kept as raw attributes.
+/// `text` in upper case, borrowed when it already is (nearly always).
+fn upper(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.bytes().all(|c| c.is_ascii() && !c.is_ascii_lowercase()) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.to_uppercase())
+    }
+}
+
 fn extras(row: &Row, a: &mut Attrs) {
     for (i, name) in &row.map.extra {
         a.add(name, row.fields.get(*i));
