@@ -1200,7 +1200,10 @@ fn survey(
 /// Unknown columns are kept as raw attributes.
 /// `text` in upper case, borrowed when it already is (nearly always).
 fn upper(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.bytes().all(|c| c.is_ascii() && !c.is_ascii_lowercase()) {
+    if text
+        .bytes()
+        .all(|c| c.is_ascii() && !c.is_ascii_lowercase())
+    {
         std::borrow::Cow::Borrowed(text)
     } else {
         std::borrow::Cow::Owned(text.to_uppercase())

@@ -456,17 +456,19 @@ pub fn convert_alone(
     data: &[u8],
     as_of: dtsen_core::Date,
 ) -> Option<StageFigures> {
-    let spec = SourceKind::ALL.iter().map(|k| k.spec()).find(|s| {
-        let name = file_name.to_ascii_lowercase();
-        name == format!("{}.csv", s.stem)
-    })?;
+    let name = file_name.to_ascii_lowercase();
+    let spec = SourceKind::ALL
+        .iter()
+        .map(|k| k.spec())
+        .find(|s| name.strip_suffix(".csv") == Some(s.stem))?;
     let ctx = Ctx {
         regions: dtsen_core::RegionTable::official(),
         names: dtsen_core::NameRules::official(),
         as_of,
     };
     let enc = decode::detect(&data[..data.len().min(1 << 16)]);
-    let mut records = Records::new(data);
+    // Block buffers reused, as `ingest`'s reader does.
+    let mut records = Records::with_pool(data, reader::BlockPool::default());
     let header = records.header().ok()??;
     let (text, _) = decode::decode(&header, enc);
     let (sep, map, _) = layout(spec, &text)?;
@@ -475,12 +477,7 @@ pub fn convert_alone(
     }
     let job = Job {
         spec,
-        out: match convert::target(spec.kind) {
-            Target::Persons => OUT_PERSONS,
-            Target::Families => OUT_FAMILIES,
-            Target::Lists => OUT_LISTS,
-            Target::Survey => OUT_SURVEY,
-        },
+        out: output_of(spec.kind),
         map: &map,
         sep,
         enc,
@@ -511,6 +508,16 @@ pub fn convert_alone(
     }
     figures.seconds = started.elapsed().as_secs_f64();
     Some(figures)
+}
+
+/// The output file a source's rows go to.
+fn output_of(kind: SourceKind) -> usize {
+    match convert::target(kind) {
+        Target::Persons => OUT_PERSONS,
+        Target::Families => OUT_FAMILIES,
+        Target::Lists => OUT_LISTS,
+        Target::Survey => OUT_SURVEY,
+    }
 }
 
 /// Records converted as one piece of parallel work.
@@ -613,12 +620,7 @@ fn read_source(
         .to_owned();
     let job = Job {
         spec,
-        out: match convert::target(spec.kind) {
-            Target::Persons => OUT_PERSONS,
-            Target::Families => OUT_FAMILIES,
-            Target::Lists => OUT_LISTS,
-            Target::Survey => OUT_SURVEY,
-        },
+        out: output_of(spec.kind),
         map: &map,
         sep,
         enc,
