@@ -129,10 +129,11 @@ impl NameRules {
 
     /// Standardises a name.
     pub fn standardise(&self, raw: &str) -> StdName {
-        if let Some(fast) = self.already_standard(raw) {
-            return fast;
-        }
-        self.standardise_slow(raw)
+        self.changed(raw).unwrap_or_else(|| StdName {
+            name: raw.to_owned(),
+            father: None,
+            had_title: false,
+        })
     }
 
     /// What standardising makes of `raw`, or `None` when `raw` is already standard (the
@@ -150,14 +151,6 @@ impl NameRules {
     /// would return it unchanged, and callers may use it as it is without allocating.
     pub fn is_standard(&self, raw: &str) -> bool {
         self.already_standard_check(raw)
-    }
-
-    fn already_standard(&self, raw: &str) -> Option<StdName> {
-        self.already_standard_check(raw).then(|| StdName {
-            name: raw.to_owned(),
-            father: None,
-            had_title: false,
-        })
     }
 
     /// The common case, without allocating per token: upper-case ASCII letters in words

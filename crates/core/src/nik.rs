@@ -406,16 +406,16 @@ impl fmt::Display for KkNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
-    proptest::proptest! {
+    proptest! {
         #[test]
         fn sixteen_digits_read_eight_at_a_time_are_the_number(v in 0u64..10_000_000_000_000_000) {
             let text = format!("{v:016}");
             let b = <[u8; 16]>::try_from(text.as_bytes()).expect("sixteen bytes");
-            proptest::prop_assert_eq!(digits_u64(&b), v);
+            prop_assert_eq!(digits_u64(&b), v);
         }
     }
-    use proptest::prelude::*;
 
     fn reference() -> Date {
         Date::new(2026, 9, 30).expect("valid")

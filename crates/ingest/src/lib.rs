@@ -15,7 +15,7 @@ pub mod values;
 use convert::{Ctx, Row, Target, Warnings};
 use decode::Encoding;
 use rayon::prelude::*;
-use reader::{Block, Fields, Records, SplitError};
+use reader::{Block, BufferPool, Fields, Records, SplitError};
 use schema::{HeaderMap, SourceKind, Spec};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -188,9 +188,10 @@ type WriteBatch = Vec<(usize, Vec<u8>)>;
 struct Outputs {
     tx: Option<std::sync::mpsc::SyncSender<WriteBatch>>,
     writer: Option<std::thread::JoinHandle<Result<(), IngestError>>>,
-    pool: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    /// Converted chunks' buffers, given back by the writer.
+    pool: BufferPool,
     /// The input side's buffers: every source's reader reads into these.
-    blocks: reader::BlockPool,
+    blocks: BufferPool,
 }
 
 impl Outputs {
@@ -223,28 +224,18 @@ impl Outputs {
             }
             files.push((path, w));
         }
-        let pool = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let pool = output_pool();
         let back = pool.clone();
         let (tx, rx) = std::sync::mpsc::sync_channel::<WriteBatch>(4);
         let writer = std::thread::spawn(move || -> Result<(), IngestError> {
             for batch in rx {
-                for (i, mut buf) in batch {
+                for (i, buf) in batch {
                     let (path, w) = &mut files[i];
                     w.write_all(&buf).map_err(|e| IngestError::Output {
                         path: path.clone(),
                         source: e,
                     })?;
-                    buf.clear();
-                    // Only converted chunks' buffers are worth keeping (rejects' and headers'
-                    // are small).
-                    if buf.capacity() < 1 << 16 {
-                        continue;
-                    }
-                    if let Ok(mut p) = back.lock() {
-                        if p.len() < 64 {
-                            p.push(buf);
-                        }
-                    }
+                    back.put(buf);
                 }
             }
             for (path, w) in &mut files {
@@ -259,7 +250,7 @@ impl Outputs {
             tx: Some(tx),
             writer: Some(writer),
             pool,
-            blocks: reader::BlockPool::default(),
+            blocks: BufferPool::default(),
         })
     }
 
@@ -279,17 +270,6 @@ impl Outputs {
 
     fn write(&mut self, i: usize, bytes: &[u8]) -> Result<(), IngestError> {
         self.send(vec![(i, bytes.to_vec())])
-    }
-
-    /// An empty buffer of at least `capacity` bytes: one from the pool when its last one is
-    /// large enough, else a new one (growing a pooled buffer would copy its old capacity,
-    /// empty as it is, into fresh memory).
-    fn buffer(pool: &std::sync::Mutex<Vec<Vec<u8>>>, capacity: usize) -> Vec<u8> {
-        pool.lock()
-            .ok()
-            .and_then(|mut p| p.pop())
-            .filter(|b| b.capacity() >= capacity)
-            .unwrap_or_else(|| Vec::with_capacity(capacity))
     }
 
     fn finish_inner(&mut self) -> Result<(), IngestError> {
@@ -468,7 +448,7 @@ pub fn convert_alone(
     };
     let enc = decode::detect(&data[..data.len().min(1 << 16)]);
     // Block buffers reused, as `ingest`'s reader does.
-    let mut records = Records::with_pool(data, reader::BlockPool::default());
+    let mut records = Records::with_pool(data, BufferPool::default());
     let header = records.header().ok()??;
     let (text, _) = decode::decode(&header, enc);
     let (sep, map, _) = layout(spec, &text)?;
@@ -484,7 +464,7 @@ pub fn convert_alone(
         ctx: &ctx,
         file: file_name,
     };
-    let pool = std::sync::Mutex::new(Vec::new());
+    let pool = output_pool();
     let mut figures = StageFigures::default();
     let started = Instant::now();
     while let Ok(Some(block)) = records.next_block(Options::default().block_bytes) {
@@ -493,21 +473,19 @@ pub fn convert_alone(
             let part = convert_chunk(&job, &block, chunk, &pool);
             figures.records += part.read;
             // Back to the pool, as the writer gives them back.
-            if let Ok(mut p) = pool.lock() {
-                p.extend(
-                    part.outs
-                        .into_iter()
-                        .filter(|b| b.capacity() >= 1 << 16)
-                        .map(|mut b| {
-                            b.clear();
-                            b
-                        }),
-                );
+            for buf in part.outs {
+                pool.put(buf);
             }
         }
     }
     figures.seconds = started.elapsed().as_secs_f64();
     Some(figures)
+}
+
+/// The pool of converted chunks' buffers: only those worth keeping (rejects' and headers'
+/// are small), enough for the batches in flight.
+fn output_pool() -> BufferPool {
+    BufferPool::new(64, 1 << 16)
 }
 
 /// The output file a source's rows go to.
@@ -725,18 +703,13 @@ fn flush(
     outputs.send(batch)
 }
 
-fn convert_chunk(
-    job: &Job,
-    block: &Block,
-    chunk: &[reader::Rec],
-    pool: &std::sync::Mutex<Vec<Vec<u8>>>,
-) -> Part {
+fn convert_chunk(job: &Job, block: &Block, chunk: &[reader::Rec], pool: &BufferPool) -> Part {
     let mut part = Part::default();
     let out = &mut part.outs[job.out];
     // Room for the usual output (a canonical row runs to about twice its source row), so
     // that the buffer is not grown (copied into fresh memory) while the chunk is converted.
     let size: usize = chunk.iter().map(|r| r.end - r.start).sum();
-    *out = Outputs::buffer(pool, size * 2 + chunk.len() * 64);
+    *out = pool.take_empty(size * 2 + chunk.len() * 64);
     let mut fields = Fields::default();
     // The chunk's records lie one after another in the block: checked as UTF-8 in one go
     // (lines start after a line break, so each is then valid on its own); a chunk that is

@@ -37,7 +37,7 @@ pub struct Block {
     /// The records, in file order.
     pub recs: Vec<Rec>,
     /// Where the bytes' buffer goes back when the block is dropped.
-    pool: Option<BlockPool>,
+    pool: Option<BufferPool>,
 }
 
 impl Drop for Block {
@@ -48,30 +48,64 @@ impl Drop for Block {
     }
 }
 
-/// Block buffers given back to be read into again: a reader then reuses memory the
-/// process already has instead of taking (and the kernel zeroing) fresh pages for every
-/// block, and a reused buffer is only zeroed where it has to grow.
-#[derive(Clone, Debug, Default)]
-pub struct BlockPool(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+/// Buffers given back to be filled again, shared between threads. On the input side
+/// (block buffers) a reader then reuses memory the process already has instead of taking
+/// (and the kernel zeroing) fresh pages for every block, and a reused buffer is only zeroed
+/// where it has to grow; on the output side (converted chunks) a buffer is taken only when
+/// it is large enough, since growing it would copy its old capacity, empty as it is, into
+/// fresh memory. Buffers come back as they were left (with their bytes).
+#[derive(Clone, Debug)]
+pub struct BufferPool {
+    bufs: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    /// Buffers kept at most.
+    keep: usize,
+    /// Smaller buffers are not kept.
+    min_capacity: usize,
+}
 
-impl BlockPool {
-    /// Buffers kept at most (blocks in flight: read ahead, converting, carried).
-    const KEEP: usize = 8;
+impl Default for BufferPool {
+    /// A pool for block buffers (blocks in flight: read ahead, converting, carried).
+    fn default() -> BufferPool {
+        BufferPool::new(8, 1)
+    }
+}
 
-    fn take(&self) -> Vec<u8> {
-        self.0
+impl BufferPool {
+    /// A pool keeping at most `keep` buffers of at least `min_capacity` bytes.
+    pub fn new(keep: usize, min_capacity: usize) -> BufferPool {
+        BufferPool {
+            bufs: Default::default(),
+            keep,
+            min_capacity,
+        }
+    }
+
+    /// The last buffer given back, with its bytes, or a new empty one.
+    pub fn take(&self) -> Vec<u8> {
+        self.bufs
             .lock()
             .ok()
             .and_then(|mut p| p.pop())
             .unwrap_or_default()
     }
 
-    fn put(&self, buf: Vec<u8>) {
-        if buf.capacity() == 0 {
+    /// An empty buffer of at least `capacity` bytes: the last one given back if it is large
+    /// enough, else a new one.
+    pub fn take_empty(&self, capacity: usize) -> Vec<u8> {
+        let mut buf = Some(self.take())
+            .filter(|b| b.capacity() >= capacity)
+            .unwrap_or_else(|| Vec::with_capacity(capacity));
+        buf.clear();
+        buf
+    }
+
+    /// Gives a buffer back (dropped if small or if the pool is full).
+    pub fn put(&self, buf: Vec<u8>) {
+        if buf.capacity() < self.min_capacity.max(1) {
             return;
         }
-        if let Ok(mut p) = self.0.lock() {
-            if p.len() < Self::KEEP {
+        if let Ok(mut p) = self.bufs.lock() {
+            if p.len() < self.keep {
                 p.push(buf);
             }
         }
@@ -108,7 +142,7 @@ pub struct Records<R: Read> {
     next_line: u64,
     eof: bool,
     skipping: bool,
-    pool: Option<BlockPool>,
+    pool: Option<BufferPool>,
 }
 
 impl<R: Read> Records<R> {
@@ -125,7 +159,7 @@ impl<R: Read> Records<R> {
     }
 
     /// A reader whose blocks' buffers come from `pool` and go back to it when dropped.
-    pub fn with_pool(inner: R, pool: BlockPool) -> Records<R> {
+    pub fn with_pool(inner: R, pool: BufferPool) -> Records<R> {
         Records {
             pool: Some(pool),
             ..Records::new(inner)
@@ -726,7 +760,7 @@ mod tests {
             }
         }
         text.push_str("last,no newline");
-        let read = |pool: Option<BlockPool>, keep: usize| {
+        let read = |pool: Option<BufferPool>, keep: usize| {
             let mut rd = match pool {
                 Some(p) => Records::with_pool(text.as_bytes(), p),
                 None => Records::new(text.as_bytes()),
@@ -748,7 +782,7 @@ mod tests {
         let want = read(None, 0);
         assert!(want.1.len() > 3000);
         for keep in [0, 1, 3, 9] {
-            let pool = BlockPool::default();
+            let pool = BufferPool::default();
             assert!(
                 read(Some(pool.clone()), keep) == want,
                 "blocks held: {keep}"
